@@ -1,0 +1,832 @@
+"""Numba kernels of the weekly step: pure functions of arrays, outputs passed in.
+
+Each kernel has a slow, readable NumPy twin in :mod:`carecomplex.reference`; tests
+check them against each other on random states. Parallel kernels loop over a fixed
+number of chunks (``N_CHUNKS``), never over threads, and draw only from counter-based
+streams, so results are identical for any thread count. Costs and counts go into
+per-chunk integer partials (exact, order-free); per-service float sums go into
+per-chunk partials combined in chunk order.
+
+``kp`` is a :class:`KP` (kernel parameters for one week, flattened from
+:class:`carecomplex.params.Params` and the week's regime levers).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba as nb
+import numpy as np
+
+from carecomplex.costs import Item
+from carecomplex.rng import Stream, draw
+from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS, Crisis, Domain, Event
+
+# Integer constants as plain ints so numba treats them as compile-time literals.
+_AE, _ADM, _CUST, _MH = (
+    int(Crisis.AE),
+    int(Crisis.ADMISSION),
+    int(Crisis.CUSTODY),
+    int(Crisis.MH_ADMISSION),
+)
+_PHYS, _SUBST, _HOUSE = int(Domain.PHYSICAL), int(Domain.SUBSTANCE), int(Domain.HOUSING)
+I_ASSESS, I_REASSESS, I_REFER, I_SUPPORT = (
+    int(Item.ASSESSMENT),
+    int(Item.REASSESSMENT),
+    int(Item.REFERRAL),
+    int(Item.SUPPORT),
+)
+I_AE, I_AMB, I_ADM, I_MH = (
+    int(Item.AE),
+    int(Item.AMBULANCE),
+    int(Item.ADMISSION),
+    int(Item.MH_ADMISSION),
+)
+I_CUST, I_PRISON, I_EA, I_TEN, I_TREAT = (
+    int(Item.CUSTODY),
+    int(Item.PRISON_WEEK),
+    int(Item.EMERGENCY_ACCOMMODATION),
+    int(Item.TENANCY),
+    int(Item.TREATMENT),
+)
+S_NOISE, S_SHOCK, S_SHOCK_D = int(Stream.NEED_NOISE), int(Stream.SHOCK), int(Stream.SHOCK_DOMAIN)
+S_CRISIS, S_KIND, S_DEATH, S_PRISON = (
+    int(Stream.CRISIS),
+    int(Stream.CRISIS_KIND),
+    int(Stream.DEATH),
+    int(Stream.PRISON),
+)
+S_AMB, S_PRIORITY, S_ASSESS, S_GAMING = (
+    int(Stream.AMBULANCE),
+    int(Stream.PRIORITY),
+    int(Stream.ASSESS),
+    int(Stream.GAMING),
+)
+S_CONT, S_DIS, S_TURN, S_BUDGET = (
+    int(Stream.CONTINUITY),
+    int(Stream.DISENGAGE),
+    int(Stream.TURNOVER),
+    int(Stream.BUDGET),
+)
+E = {e.name: int(e) for e in Event}
+EV_CRISIS0, EV_DEATH, EV_CDEATH, EV_READMIT = (
+    E["CRISIS_AE"],
+    E["DEATH"],
+    E["CRISIS_DEATH"],
+    E["READMISSION_30D"],
+)
+EV_REOFF, EV_PRISON, EV_EA, EV_APPLY = (
+    E["REOFFENCE_1Y"],
+    E["PRISON_WEEK"],
+    E["EA_WEEK"],
+    E["APPLICATION"],
+)
+EV_ASSESS, EV_REASSESS, EV_REJECT, EV_ACCEPT = (
+    E["ASSESSMENT"],
+    E["REASSESSMENT"],
+    E["REJECTION"],
+    E["ACCEPTED"],
+)
+EV_QUEUE, EV_HANDOFF, EV_CLOSED, EV_DROP = E["QUEUED"], E["HANDOFF"], E["CLOSED"], E["DROPOUT"]
+EV_TEN, EV_TREAT, EV_SHOCK, EV_ALIVE, EV_SUPP = (
+    E["TENANCY"],
+    E["TREATMENT_WEEK"],
+    E["SHOCK"],
+    E["ALIVE"],
+    E["SUPPORTED"],
+)
+REJECT_COOLDOWN = 8  # weeks before a rejected person seeks help again
+SKIM = 0.25  # rejection probability of a 4-domain case at full gaming (cream-skimming)
+REALLOCATION = 0.15  # weekly chance a relationship ends when there is no continuity
+DISCLOSURE = 0.2  # share of an unshared need a trusting person discloses to a worker
+REREFERRAL = np.uint8(2)  # bit of `assessed`: closed with need left, to be re-referred
+TENANCY_DROP = 0.25  # housing need and set point removed by a funded tenancy
+TREATMENT_WEEKS = 26  # length of a funded treatment course
+TREATMENT_EFFECT = 0.006  # substance set point removed per treatment week
+SVC_STATS = 4  # per-service partial sums: episodes, trust, match, need reduced
+
+
+class KP(NamedTuple):
+    """Kernel parameters for one week (all floats or ints)."""
+
+    reversion: float
+    noise: float
+    coupling: float
+    shock_rate: float
+    shock_size: float
+    family_buffer: float
+    family_strain: float
+    family_recovery: float
+    recovery_gain: float
+    scar: float
+    base_rate: float
+    need_slope: float
+    complexity_slope: float
+    trust_protection: float
+    family_protection: float
+    unmet_multiplier: float
+    crisis_harm: float
+    base_mortality: float
+    mortality_slope: float
+    crisis_death: float
+    custody_prison: float
+    prison_weeks: float
+    homeless_threshold: float
+    caseload: int
+    contact_hours: float
+    dose: float
+    seek_threshold: float
+    stable_need: float
+    discharge_margin: float
+    target_stretch: float
+    target_pressure: float
+    episode_cap: int
+    eligibility: float
+    information_sharing: float
+    continuity: float
+    whole_person: float
+    flexible_budget: float
+    trust_build: float
+    trust_erode: float
+    disengage: float
+    burnout_rate: float
+    burnout_recovery: float
+    target_strain: float
+    turnover: float
+    burnout_turnover: float
+    novice_skill: float
+    skill_growth: float
+    friction_load: float
+
+
+@nb.njit(cache=True, inline="always")
+def _chunk(c: int, n: int) -> tuple[int, int]:
+    return c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS
+
+
+@nb.njit(cache=True, inline="always")
+def _charge(i, item, qty, g, c, cost, ledger, pence, holder):
+    amount = np.int64(round(pence[item] * qty))
+    cost[i, holder[item]] += amount
+    ledger[c, item, g] += amount
+
+
+@nb.njit(cache=True, inline="always")
+def _clip01(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+@nb.njit(cache=True, parallel=True)
+def life_crisis(
+    seed,
+    t,
+    kp,
+    pid,
+    family,
+    complex_,
+    alive,
+    died_week,
+    need,
+    setpoint,
+    resilience,
+    slot_service,
+    slot_trust,
+    unmet,
+    prison_weeks,
+    last_admission,
+    last_custody,
+    crises,
+    shocks,
+    cost,
+    weeks_alive,
+    fam_support,
+    coupling,
+    crisis_w,
+    kind_w,
+    kind_domain,
+    pence,
+    holder,
+    ledger,
+    events,
+):
+    """Steps 1-2: life dynamics, crises, homelessness, prison and deaths (in place)."""
+    n = pid.shape[0]
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, n)
+        new = np.empty(N_DOMAINS)
+        for i in range(lo, hi):
+            if alive[i] == 0:
+                continue
+            g = complex_[i]
+            me = pid[i]
+            events[c, EV_ALIVE, g] += 1
+            weeks_alive[i] += 1
+            fs = fam_support[family[i]]
+            # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
+            for d in range(N_DOMAINS):
+                pull = 0.0
+                for j in range(N_DOMAINS):
+                    pull += coupling[d, j] * need[i, j]
+                target = setpoint[i, d] + kp.coupling * pull
+                u = draw(seed, S_NOISE, me, t, d)
+                new[d] = (
+                    need[i, d]
+                    + kp.reversion * (target - need[i, d])
+                    + kp.noise * (2.0 * u - 1.0) * 1.7320508075688772
+                )
+            if draw(seed, S_SHOCK, me, t, 0) < kp.shock_rate:
+                k = int(draw(seed, S_SHOCK_D, me, t, 0) * N_DOMAINS)
+                new[k] += (
+                    kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * resilience[i])
+                )
+                shocks[i] += 1
+                events[c, EV_SHOCK, g] += 1
+            for d in range(N_DOMAINS):
+                need[i, d] = _clip01(new[d])
+            # 2. Crisis: prison and homelessness first (weekly states), then the hazard.
+            if prison_weeks[i] > 0:
+                prison_weeks[i] -= 1
+                _charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_PRISON, g] += 1
+            else:
+                if need[i, _HOUSE] > kp.homeless_threshold:
+                    _charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
+                    events[c, EV_EA, g] += 1
+                x = 0.0
+                m = 0
+                for d in range(N_DOMAINS):
+                    x += crisis_w[d] * need[i, d]
+                    if need[i, d] > 0.5:
+                        m += 1
+                tmax = 0.0
+                for k in range(SLOTS):
+                    if slot_service[i, k] >= 0 and slot_trust[i, k] > tmax:
+                        tmax = slot_trust[i, k]
+                h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * max(m - 1, 0))
+                h *= (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
+                h *= 1.0 + kp.unmet_multiplier * unmet[i]
+                if draw(seed, S_CRISIS, me, t, 0) < 1.0 - np.exp(-h):
+                    _crisis(
+                        i,
+                        me,
+                        t,
+                        g,
+                        c,
+                        seed,
+                        kp,
+                        need,
+                        setpoint,
+                        prison_weeks,
+                        last_admission,
+                        last_custody,
+                        crises,
+                        kind_w,
+                        kind_domain,
+                        cost,
+                        ledger,
+                        events,
+                        pence,
+                        holder,
+                        alive,
+                        died_week,
+                    )
+            if alive[i] == 1:
+                xm = 0.5 * need[i, _PHYS] + 0.5 * need[i, _SUBST]
+                hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
+                if draw(seed, S_DEATH, me, t, 0) < 1.0 - np.exp(-hd):
+                    alive[i] = 0
+                    died_week[i] = t
+                    events[c, EV_DEATH, g] += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _crisis(
+    i,
+    me,
+    t,
+    g,
+    c,
+    seed,
+    kp,
+    need,
+    setpoint,
+    prison_weeks,
+    last_admission,
+    last_custody,
+    crises,
+    kind_w,
+    kind_domain,
+    cost,
+    ledger,
+    events,
+    pence,
+    holder,
+    alive,
+    died_week,
+):
+    """One crisis presentation: its kind, cost, harm and possible death."""
+    nk = kind_w.shape[0]
+    total = 0.0
+    for k in range(nk):
+        for d in range(N_DOMAINS):
+            total += kind_w[k, d] * need[i, d]
+    pick = draw(seed, S_KIND, me, t, 0) * total
+    kind = nk - 1
+    acc = 0.0
+    for k in range(nk):
+        for d in range(N_DOMAINS):
+            acc += kind_w[k, d] * need[i, d]
+        if pick < acc:
+            kind = k
+            break
+    crises[i] += 1
+    events[c, EV_CRISIS0 + kind, g] += 1
+    if kind in (_AE, _ADM):
+        _charge(i, I_AE, 1.0, g, c, cost, ledger, pence, holder)
+        if kind == _ADM or draw(seed, S_AMB, me, t, 0) < 0.5:
+            _charge(i, I_AMB, 1.0, g, c, cost, ledger, pence, holder)
+    if kind == _ADM:
+        _charge(i, I_ADM, 1.0, g, c, cost, ledger, pence, holder)
+        if t - last_admission[i] <= 4:
+            events[c, EV_READMIT, g] += 1
+        last_admission[i] = t
+    elif kind == _CUST:
+        _charge(i, I_CUST, 1.0, g, c, cost, ledger, pence, holder)
+        if t - last_custody[i] <= 52:
+            events[c, EV_REOFF, g] += 1
+        last_custody[i] = t
+        if draw(seed, S_PRISON, me, t, 0) < kp.custody_prison:
+            u = draw(seed, S_PRISON, me, t, 1)
+            prison_weeks[i] = 1 + int(-np.log1p(-u) * (kp.prison_weeks - 1.0))
+    elif kind == _MH:
+        _charge(i, I_MH, 1.0, g, c, cost, ledger, pence, holder)
+    d = kind_domain[kind]
+    need[i, d] = _clip01(need[i, d] + kp.crisis_harm)
+    setpoint[i, d] = _clip01(setpoint[i, d] + kp.scar)
+    if draw(seed, S_DEATH, me, t, 1) < kp.crisis_death:
+        alive[i] = 0
+        died_week[i] = t
+        events[c, EV_DEATH, g] += 1
+        events[c, EV_CDEATH, g] += 1
+
+
+@nb.njit(cache=True)
+def _seek_domain(i, kp, need, slot_service, slot_remit) -> int:
+    """Highest uncovered need above the seeking threshold (-1 if none)."""
+    covered = 0
+    for k in range(SLOTS):
+        if slot_service[i, k] >= 0:
+            covered |= slot_remit[i, k]
+    best, best_need = -1, kp.seek_threshold
+    for d in range(N_DOMAINS):
+        if (covered >> d) & 1 == 0 and need[i, d] > best_need:
+            best, best_need = d, need[i, d]
+    return best
+
+
+@nb.njit(cache=True, inline="always")
+def _threshold(kp, load: int, capacity: int) -> float:
+    """Eligibility rations capacity: a service with room accepts below its threshold.
+
+    The threshold in force rises from the seeking threshold (idle service) to the
+    stated eligibility as the service fills up (85 % utilisation and above).
+    """
+    lo = min(kp.seek_threshold, kp.eligibility)
+    fill = min(1.0, load / (0.85 * max(1, capacity)))
+    return lo + (kp.eligibility - lo) * fill
+
+
+@nb.njit(cache=True)
+def access(
+    seed,
+    t,
+    kp,
+    pid,
+    complex_,
+    alive,
+    need,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    assessed,
+    wait_service,
+    wait_weeks,
+    unmet,
+    cooldown,
+    prison_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    w_service,
+    w_caseload,
+    s_capacity,
+    s_load,
+    s_queue,
+    s_gaming,
+    s_info,
+    pence,
+    holder,
+    ledger,
+    events,
+):
+    """Step 3: help-seeking, assessment, eligibility, gaming, capacity and queues (serial).
+
+    Applicants are served in a deterministic order: longest waiting first, then by a
+    counter-based priority draw, lowered for complex cases by a service's gaming.
+    """
+    n = pid.shape[0]
+    n_workers = w_service.shape[0]
+    cand = np.empty(n, dtype=np.int64)
+    want = np.empty(n, dtype=np.int64)
+    key = np.empty(n, dtype=np.float64)
+    m = 0
+    s_queue[:] = 0
+    for i in range(n):
+        unmet[i] = 0
+        if alive[i] == 0 or prison_weeks[i] > 0:
+            wait_service[i] = -1
+            wait_weeks[i] = 0
+            continue
+        if cooldown[i] > 0:
+            cooldown[i] -= 1
+            unmet[i] = 1 if _seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
+            continue
+        d = _seek_domain(i, kp, need, slot_service, slot_remit)
+        if d < 0:
+            wait_service[i] = -1
+            wait_weeks[i] = 0
+            continue
+        held = -1
+        free_slot = -1
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                if held < 0:
+                    held = k
+            elif free_slot < 0:
+                free_slot = k
+        if held >= 0 and draw(seed, S_CONT, pid[i], t, 0) < kp.continuity:
+            slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
+            continue
+        if free_slot < 0:
+            continue
+        nhigh = 0
+        for dd in range(N_DOMAINS):
+            if need[i, dd] > 0.5:
+                nhigh += 1
+        cand[m] = i
+        want[m] = d
+        key[m] = wait_weeks[i] + draw(seed, S_PRIORITY, pid[i], t, 0) - s_gaming[d] * nhigh / 4.0
+        m += 1
+    order = np.argsort(-key[:m], kind="mergesort")
+    for r in range(m):
+        i = cand[order[r]]
+        s = want[order[r]]
+        g = complex_[i]
+        c = 0
+        me = pid[i]
+        if wait_service[i] != s:  # a new application: assess and decide
+            events[c, EV_APPLY, g] += 1
+            has_slot = False
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0:
+                    has_slot = True
+            if has_slot:
+                handoffs[i] += 1
+                events[c, EV_HANDOFF, g] += 1
+                _charge(i, I_REFER, 1.0, g, c, cost, ledger, pence, holder)
+            rereferral = (assessed[i] & REREFERRAL) != 0
+            assessed[i] &= ~REREFERRAL
+            if assessed[i] == 1 and draw(seed, S_ASSESS, me, t, 0) < s_info[s]:
+                pass  # the shared record stands in for a new assessment
+            elif assessed[i] == 1:
+                _charge(i, I_REASSESS, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_REASSESS, g] += 1
+                sys_trust[i] *= 1.0 - kp.trust_erode / 3.0  # telling the story again
+            else:
+                _charge(i, I_ASSESS, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_ASSESS, g] += 1
+                assessed[i] = 1
+            nhigh = 0
+            for dd in range(N_DOMAINS):
+                if need[i, dd] > 0.5:
+                    nhigh += 1
+            skimmed = draw(seed, S_GAMING, me, t, 0) < SKIM * s_gaming[s] * nhigh / 4.0
+            eligible = rereferral or need[i, s] >= _threshold(kp, s_load[s], s_capacity[s])
+            if not eligible or (skimmed and not rereferral):
+                events[c, EV_REJECT, g] += 1
+                _charge(i, I_REFER, 1.0, g, c, cost, ledger, pence, holder)
+                sys_trust[i] *= 1.0 - kp.trust_erode
+                unmet[i] = 1
+                cooldown[i] = REJECT_COOLDOWN
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+        limit = int(s_capacity[s] * (1.0 + kp.target_stretch * kp.target_pressure))
+        if s_load[s] < limit:
+            best = -1
+            for w in range(n_workers):
+                if w_service[w] == s and (best < 0 or w_caseload[w] < w_caseload[best]):
+                    best = w
+            k = 0
+            while slot_service[i, k] >= 0:
+                k += 1
+            slot_service[i, k] = s
+            slot_worker[i, k] = best
+            slot_weeks[i, k] = 0
+            slot_trust[i, k] = sys_trust[i]
+            slot_remit[i, k] = np.uint8(1 << s)
+            w_caseload[best] += 1
+            s_load[s] += 1
+            events[c, EV_ACCEPT, g] += 1
+            wait_service[i] = -1
+            wait_weeks[i] = 0
+        else:
+            if wait_service[i] != s:
+                events[c, EV_QUEUE, g] += 1
+            wait_service[i] = s
+            wait_weeks[i] += 1
+            s_queue[s] += 1
+            unmet[i] = 1
+
+
+@nb.njit(cache=True, parallel=True)
+def support(
+    seed,
+    t,
+    kp,
+    pid,
+    complex_,
+    alive,
+    need,
+    setpoint,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    assessed,
+    prison_weeks,
+    treatment_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    w_skill,
+    w_burnout,
+    next_post,
+    s_knowledge,
+    s_info,
+    s_gaming,
+    pence,
+    holder,
+    ledger,
+    events,
+    svc,
+):
+    """Step 4: support contacts reduce needs; trust moves; episodes close (in place)."""
+    n = pid.shape[0]
+    wp = kp.whole_person
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, n)
+        known = np.empty(N_DOMAINS)
+        base = np.empty(N_DOMAINS)
+        alloc = np.empty(N_DOMAINS)
+        for i in range(lo, hi):
+            if alive[i] == 0:
+                for k in range(SLOTS):
+                    slot_service[i, k] = -1
+                continue
+            g = complex_[i]
+            me = pid[i]
+            if treatment_weeks[i] > 0:
+                treatment_weeks[i] -= 1
+                _charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_TREAT, g] += 1
+                setpoint[i, _SUBST] = _clip01(setpoint[i, _SUBST] - TREATMENT_EFFECT)
+            supported = False
+            for k in range(SLOTS):
+                s = slot_service[i, k]
+                if s < 0:
+                    continue
+                if prison_weeks[i] > 0:
+                    slot_service[i, k] = -1
+                    events[c, EV_CLOSED, g] += 1
+                    continue
+                supported = True
+                w = slot_worker[i, k]
+                skill = w_skill[w] * (1.0 - 0.5 * w_burnout[w]) * (0.5 + 0.5 * s_knowledge[s])
+                tau = slot_trust[i, k]
+                engage = 0.2 + 0.8 * tau
+                info = s_info[s]
+                remit = slot_remit[i, k]
+                sb, sk, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
+                for d in range(N_DOMAINS):
+                    nd = need[i, d]
+                    ntot += nd
+                    inr = (remit >> d) & 1
+                    base[d] = nd if inr else 0.0
+                    known[d] = nd if inr else nd * (info + (1.0 - info) * DISCLOSURE * tau)
+                    sb += base[d]
+                    sk += known[d]
+                    nmax = max(nmax, nd)
+                    if inr:
+                        rmax = max(rmax, nd)
+                # Match: overlap of the effort's spread with the spread of actual need.
+                match = 0.0
+                for d in range(N_DOMAINS):
+                    a = 0.0
+                    if sb > 0.0:
+                        a += (1.0 - wp) * base[d] / sb
+                    if sk > 0.0:
+                        a += wp * known[d] / sk
+                    alloc[d] = a
+                    if ntot > 0.0:
+                        match += min(a, need[i, d] / ntot)
+                # Need reduced = dose x skill x engagement x match, spread by the effort;
+                # lasting change (the set point) needs a trusted relationship.
+                effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+                reduced = 0.0
+                for d in range(N_DOMAINS):
+                    a = alloc[d]
+                    nd = need[i, d]
+                    red = effect * a * nd
+                    need[i, d] = _clip01(nd - red)
+                    setpoint[i, d] = _clip01(setpoint[i, d] - kp.recovery_gain * red)
+                    reduced += red
+                _charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
+                _budget(
+                    i,
+                    me,
+                    t,
+                    k,
+                    g,
+                    c,
+                    seed,
+                    kp,
+                    need,
+                    setpoint,
+                    treatment_weeks,
+                    cost,
+                    ledger,
+                    events,
+                    pence,
+                    holder,
+                )
+                tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
+                slot_trust[i, k] = tau
+                sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
+                slot_weeks[i, k] += 1
+                svc[c, s, 0] += 1.0
+                svc[c, s, 1] += tau
+                svc[c, s, 2] += match
+                svc[c, s, 3] += reduced
+                # Close: need below threshold, on the clock, gamed, or dropped out.
+                focus = (1.0 - wp) * rmax + wp * nmax
+                thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+                capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
+                gamed = draw(seed, S_GAMING, me, t, 1 + k) < 0.05 * s_gaming[s]
+                # Without continuity the relationship does not last: the case is closed
+                # back to duty (a hand-off) and must be re-referred (no consistent worker).
+                if draw(seed, S_CONT, me, t, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+                    slot_service[i, k] = -1
+                    handoffs[i] += 1
+                    events[c, EV_HANDOFF, g] += 1
+                    sys_trust[i] *= 1.0 - 0.5 * kp.trust_erode
+                    if focus >= thr:
+                        assessed[i] |= REREFERRAL
+                elif focus < thr or capped or gamed:
+                    slot_service[i, k] = -1
+                    events[c, EV_CLOSED, g] += 1
+                    if focus >= thr:  # closed with need left: stepped down, re-referred
+                        assessed[i] |= REREFERRAL
+                elif draw(seed, S_DIS, me, t, k) < kp.disengage * (1.0 - tau):
+                    slot_service[i, k] = -1
+                    events[c, EV_DROP, g] += 1
+                    sys_trust[i] *= 1.0 - kp.trust_erode
+            if supported:
+                events[c, EV_SUPP, g] += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _budget(
+    i,
+    me,
+    t,
+    k,
+    g,
+    c,
+    seed,
+    kp,
+    need,
+    setpoint,
+    treatment_weeks,
+    cost,
+    ledger,
+    events,
+    pence,
+    holder,
+):
+    """Flexible budget: buy met need (a tenancy, a treatment course): a J-curve channel."""
+    if kp.flexible_budget <= 0.0:
+        return
+    if (
+        need[i, _HOUSE] > kp.homeless_threshold
+        and draw(seed, S_BUDGET, me, t, 2 * k) < 0.1 * kp.flexible_budget
+    ):
+        need[i, _HOUSE] = _clip01(need[i, _HOUSE] - TENANCY_DROP)
+        setpoint[i, _HOUSE] = _clip01(setpoint[i, _HOUSE] - TENANCY_DROP)
+        _charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
+        events[c, EV_TEN, g] += 1
+    if (
+        treatment_weeks[i] == 0
+        and need[i, _SUBST] > 0.5
+        and draw(seed, S_BUDGET, me, t, 2 * k + 1) < 0.1 * kp.flexible_budget
+    ):
+        treatment_weeks[i] = TREATMENT_WEEKS
+
+
+@nb.njit(cache=True)
+def workforce(
+    seed,
+    t,
+    kp,
+    n_posts_start,
+    slot_service,
+    slot_worker,
+    slot_trust,
+    alive,
+    handoffs,
+    complex_,
+    w_service,
+    w_uid,
+    w_caseload,
+    w_skill,
+    w_burnout,
+    w_tenure,
+    w_tolerance,
+    s_capacity,
+    s_load,
+    s_knowledge,
+    events,
+) -> int:
+    """Step 6: caseloads, burnout, turnover; a leaver's cases pass to the new post holder.
+
+    Returns the next free worker uid (``n_posts_start`` on the first call).
+    """
+    n, n_workers = slot_service.shape[0], w_service.shape[0]
+    w_caseload[:] = 0
+    s_load[:] = 0
+    for i in range(n):
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                w_caseload[slot_worker[i, k]] += 1
+    left = np.zeros(n_workers, dtype=np.uint8)
+    next_uid = n_posts_start
+    for w in range(n_workers):
+        s = w_service[w]
+        s_load[s] += w_caseload[w]
+        over = max(0.0, w_caseload[w] / kp.caseload - 1.0)
+        b = w_burnout[w]
+        b += kp.burnout_rate * over + kp.target_strain * kp.target_pressure
+        b += kp.friction_load * (1.0 - w_tolerance[w]) - kp.burnout_recovery * b
+        w_burnout[w] = _clip01(b)
+        p = kp.turnover * (1.0 + kp.burnout_turnover * w_burnout[w])
+        if draw(seed, S_TURN, w_uid[w], t, 0) < p:
+            left[w] = 1
+            w_uid[w] = next_uid
+            next_uid += 1
+            w_skill[w] = kp.novice_skill
+            w_burnout[w] = 0.0
+            w_tenure[w] = 0
+        else:
+            w_tenure[w] += 1
+            w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * (0.5 + 0.5 * s_knowledge[s])
+    # A known colleague (continuity) softens the loss of trust when a worker leaves.
+    loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
+    for i in range(n):
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0 and left[slot_worker[i, k]] == 1 and alive[i] == 1:
+                slot_trust[i, k] *= 1.0 - loss
+                handoffs[i] += 1
+                events[0, EV_HANDOFF, complex_[i]] += 1
+    return next_uid
+
+
+@nb.njit(cache=True, parallel=True)
+def families(kp, start, size, support, alive, need, connection: int) -> None:
+    """Step 1b: family support is depleted by members' excess need and recovers."""
+    nf = start.shape[0]
+    for f in nb.prange(nf):
+        excess = 0.0
+        for i in range(start[f], start[f] + size[f]):
+            if alive[i] == 1:
+                m = 0.0
+                for d in range(N_DOMAINS):
+                    m += need[i, d]
+                excess += max(0.0, m / N_DOMAINS - 0.35)
+        s = support[f]
+        s += kp.family_recovery * (1.0 - s) - kp.family_strain * excess * s
+        if size[f] == 1:  # living alone: only social connection supports
+            s = min(s, 0.3 + 0.4 * (1.0 - need[start[f], connection]))
+        support[f] = _clip01(s)

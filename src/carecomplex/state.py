@@ -1,0 +1,269 @@
+"""The one schema: every state array of persons, families, workers and services.
+
+Arrays are the truth; Mesa agents are views over them. All arrays are preallocated;
+nothing is appended during a run and the dead are flagged, never removed. Each row of
+the schema gives the array's shape (in terms of the entity counts), dtype, initial
+value, unit and meaning.
+
+Structural constants of the model (which domains spill into which, which needs drive
+which kind of crisis) are also declared here, once, with their meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from carecomplex.costs import Holder, Item
+
+
+class Domain(IntEnum):
+    """Life domains of need. Planned service ``d`` works in domain ``d``."""
+
+    PHYSICAL = 0
+    MENTAL = 1
+    SUBSTANCE = 2
+    HOUSING = 3
+    INCOME = 4
+    JUSTICE = 5
+    CONNECTION = 6
+    DAILY_LIVING = 7
+
+
+class Crisis(IntEnum):
+    """Kinds of crisis presentation."""
+
+    AE = 0
+    ADMISSION = 1
+    CUSTODY = 2
+    MH_ADMISSION = 3
+
+
+class Event(IntEnum):
+    """Counted events, the columns of the weekly event table."""
+
+    CRISIS_AE = 0
+    CRISIS_ADMISSION = 1
+    CRISIS_CUSTODY = 2
+    CRISIS_MH = 3
+    DEATH = 4
+    CRISIS_DEATH = 5
+    READMISSION_30D = 6
+    REOFFENCE_1Y = 7
+    PRISON_WEEK = 8
+    EA_WEEK = 9
+    APPLICATION = 10
+    ASSESSMENT = 11
+    REASSESSMENT = 12
+    REJECTION = 13
+    ACCEPTED = 14
+    QUEUED = 15
+    HANDOFF = 16
+    CLOSED = 17
+    DROPOUT = 18
+    TENANCY = 19
+    TREATMENT_WEEK = 20
+    SHOCK = 21
+    ALIVE = 22
+    SUPPORTED = 23
+
+
+class Group(IntEnum):
+    """Population groups reported separately."""
+
+    OTHER = 0
+    COMPLEX = 1
+
+
+class Persona(IntEnum):
+    """Named personas placed at the start of the population."""
+
+    NONE = 0
+    BRIAN = 1
+    ASHA = 2
+    DEREK = 3
+
+
+N_DOMAINS = len(Domain)
+N_SERVICES = N_DOMAINS
+SLOTS = 3  # episodes a person can hold at once (one per service in a siloed system)
+N_CHUNKS = 64  # fixed chunk count for deterministic parallel reductions
+
+# DOMAIN_COUPLING[d, j]: how much need in domain j pulls domain d's need up (row d).
+# Losing housing raises mental-health and substance need; substance raises justice and
+# physical; isolation raises mental health; poverty raises housing. Model structure.
+DOMAIN_COUPLING = np.zeros((N_DOMAINS, N_DOMAINS), dtype=np.float64)
+for _d, _j, _w in [
+    (Domain.MENTAL, Domain.HOUSING, 1.0),
+    (Domain.SUBSTANCE, Domain.HOUSING, 0.8),
+    (Domain.PHYSICAL, Domain.SUBSTANCE, 0.8),
+    (Domain.JUSTICE, Domain.SUBSTANCE, 1.0),
+    (Domain.HOUSING, Domain.INCOME, 1.0),
+    (Domain.HOUSING, Domain.JUSTICE, 0.6),
+    (Domain.MENTAL, Domain.CONNECTION, 0.8),
+    (Domain.SUBSTANCE, Domain.MENTAL, 0.6),
+    (Domain.INCOME, Domain.MENTAL, 0.5),
+    (Domain.DAILY_LIVING, Domain.PHYSICAL, 0.8),
+    (Domain.CONNECTION, Domain.DAILY_LIVING, 0.5),
+    (Domain.MENTAL, Domain.SUBSTANCE, 0.5),
+]:
+    DOMAIN_COUPLING[_d, _j] = _w
+
+# CRISIS_WEIGHTS[d]: weight of domain d's need in the crisis hazard (sums to 1).
+CRISIS_WEIGHTS = np.array([0.15, 0.2, 0.2, 0.15, 0.05, 0.15, 0.05, 0.05], dtype=np.float64)
+
+# CRISIS_KIND[k, d]: relative odds that a crisis takes kind k, per unit of need in d.
+CRISIS_KIND = np.zeros((len(Crisis), N_DOMAINS), dtype=np.float64)
+CRISIS_KIND[Crisis.AE, [Domain.PHYSICAL, Domain.SUBSTANCE, Domain.MENTAL]] = [0.6, 0.6, 0.3]
+CRISIS_KIND[Crisis.ADMISSION, [Domain.PHYSICAL, Domain.SUBSTANCE, Domain.DAILY_LIVING]] = [
+    0.2,
+    0.08,
+    0.06,
+]
+CRISIS_KIND[Crisis.CUSTODY, [Domain.JUSTICE, Domain.SUBSTANCE]] = [0.3, 0.05]
+CRISIS_KIND[Crisis.MH_ADMISSION, Domain.MENTAL] = 0.1
+
+# The domain a crisis of each kind harms.
+CRISIS_DOMAIN = np.array(
+    [Domain.PHYSICAL, Domain.PHYSICAL, Domain.JUSTICE, Domain.MENTAL], dtype=np.int64
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One state array: shape in entity counts, dtype, initial value, unit, meaning."""
+
+    shape: tuple[str, ...]
+    dtype: Any
+    init: float
+    unit: str
+    doc: str
+
+
+PERSON = {
+    "pid": Column(("N",), np.int32, 0, "id", "stable person id; keys every random draw"),
+    "family": Column(("N",), np.int32, 0, "index", "household (row of the family arrays)"),
+    "complex": Column(("N",), np.uint8, 0, "flag", "in the multiple-disadvantage subgroup"),
+    "persona": Column(("N",), np.uint8, 0, "Persona", "named persona tag (0 = none)"),
+    "alive": Column(("N",), np.uint8, 1, "flag", "alive (the dead stay, flagged)"),
+    "died_week": Column(("N",), np.int32, -1, "week", "week of death (-1 = alive)"),
+    "need": Column(("N", "D"), np.float32, 0, "0-1", "current need per domain"),
+    "setpoint": Column(("N", "D"), np.float32, 0, "0-1", "need each domain drifts toward"),
+    "resilience": Column(("N",), np.float32, 0.5, "0-1", "damps the size of life shocks"),
+    "sys_trust": Column(("N",), np.float32, 0, "0-1", "trust in services in general"),
+    "slot_service": Column(("N", "K"), np.int8, -1, "service", "episode's service (-1 = none)"),
+    "slot_worker": Column(("N", "K"), np.int32, -1, "worker", "episode's worker post"),
+    "slot_weeks": Column(("N", "K"), np.int16, 0, "weeks", "weeks the episode has run"),
+    "slot_trust": Column(("N", "K"), np.float32, 0, "0-1", "trust in the episode's worker"),
+    "slot_remit": Column(("N", "K"), np.uint8, 0, "domain bits", "domains the worker covers"),
+    "assessed": Column(("N",), np.uint8, 0, "flag", "has been assessed by some service"),
+    "wait_service": Column(("N",), np.int8, -1, "service", "service queued for (-1 = none)"),
+    "wait_weeks": Column(("N",), np.int16, 0, "weeks", "weeks waiting in that queue"),
+    "unmet": Column(("N",), np.uint8, 0, "flag", "queued or rejected this week"),
+    "cooldown": Column(("N",), np.int16, 0, "weeks", "weeks before seeking help again"),
+    "prison_weeks": Column(("N",), np.int16, 0, "weeks", "prison weeks left"),
+    "treatment_weeks": Column(("N",), np.int16, 0, "weeks", "funded treatment weeks left"),
+    "last_admission": Column(("N",), np.int32, -10_000, "week", "week of last admission"),
+    "last_custody": Column(("N",), np.int32, -10_000, "week", "week of last custody"),
+    "crises": Column(("N",), np.int32, 0, "count", "crises so far"),
+    "handoffs": Column(("N",), np.int32, 0, "count", "hand-offs so far"),
+    "shocks": Column(("N",), np.int32, 0, "count", "life shocks so far (for CRN checks)"),
+    "cost": Column(("N", "H"), np.int64, 0, "pence", "cost so far by budget holder"),
+    "weeks_alive": Column(("N",), np.int32, 0, "weeks", "measured weeks alive"),
+}
+FAMILY = {
+    "start": Column(("F",), np.int32, 0, "index", "first member (members are contiguous)"),
+    "size": Column(("F",), np.int32, 0, "persons", "number of members"),
+    "support": Column(("F",), np.float32, 1, "0-1", "family support capacity"),
+}
+WORKER = {
+    "service": Column(("W",), np.int32, 0, "service", "employing service"),
+    "uid": Column(("W",), np.int32, 0, "id", "id of the post holder (new id on turnover)"),
+    "caseload": Column(("W",), np.int32, 0, "persons", "persons currently held"),
+    "skill": Column(("W",), np.float32, 0.7, "0-1", "practice skill"),
+    "burnout": Column(("W",), np.float32, 0.1, "0-1", "burnout"),
+    "tenure": Column(("W",), np.int32, 0, "weeks", "weeks in post"),
+    "tolerance": Column(("W",), np.float32, 0.5, "0-1", "tolerance of ambiguity"),
+}
+SERVICE = {
+    "capacity": Column(("S",), np.int32, 0, "persons", "caseload capacity (sum over posts)"),
+    "load": Column(("S",), np.int32, 0, "persons", "persons held"),
+    "queue": Column(("S",), np.int32, 0, "persons", "persons waiting"),
+    "knowledge": Column(("S",), np.float64, 0.4, "0-1", "practice knowledge"),
+    "gaming": Column(("S",), np.float64, 0.0, "0-1", "learned gaming of targets"),
+    "partner_trust": Column(("S", "S"), np.float64, 0.3, "0-1", "trust toward other services"),
+    "relationships": Column(("S",), np.float64, 0, "0-1", "Kim loop: mean trust of persons"),
+    "thinking": Column(("S",), np.float64, 0, "0-1", "Kim loop: shared understanding"),
+    "actions": Column(("S",), np.float64, 0, "0-1", "Kim loop: match of support to need"),
+    "results": Column(("S",), np.float64, 0, "0-1", "Kim loop: need reduction"),
+}
+SCHEMAS = {"person": PERSON, "family": FAMILY, "worker": WORKER, "service": SERVICE}
+
+
+class Arrays:
+    """A bag of preallocated arrays built from one schema."""
+
+    def __init__(self, schema: dict[str, Column], sizes: dict[str, int]):
+        for name, col in schema.items():
+            shape = tuple(sizes[s] for s in col.shape)
+            setattr(self, name, np.full(shape, col.init, dtype=col.dtype))
+        self._names = tuple(schema)
+
+    def names(self) -> tuple[str, ...]:
+        """Names of the arrays, in schema order."""
+        return self._names
+
+    def nbytes(self) -> int:
+        """Total bytes held."""
+        return sum(getattr(self, n).nbytes for n in self._names)
+
+    def copy(self) -> Arrays:
+        """Deep copy (arrays copied)."""
+        out = object.__new__(Arrays)
+        for n in self._names:
+            setattr(out, n, getattr(self, n).copy())
+        out._names = self._names
+        return out
+
+
+@dataclass
+class State:
+    """All state of one run."""
+
+    person: Arrays
+    family: Arrays
+    worker: Arrays
+    service: Arrays
+
+    @classmethod
+    def empty(cls, n: int, f: int, w: int) -> State:
+        """Preallocate a state for ``n`` persons, ``f`` families, ``w`` worker posts."""
+        sizes = {
+            "N": n,
+            "F": f,
+            "W": w,
+            "S": N_SERVICES,
+            "D": N_DOMAINS,
+            "K": SLOTS,
+            "H": len(Holder),
+        }
+        return cls(*(Arrays(SCHEMAS[k], sizes) for k in ("person", "family", "worker", "service")))
+
+    def copy(self) -> State:
+        """Deep copy."""
+        return State(
+            self.person.copy(), self.family.copy(), self.worker.copy(), self.service.copy()
+        )
+
+    def bytes_per_person(self) -> float:
+        """State bytes per person (all entities' arrays divided by persons)."""
+        total = sum(a.nbytes() for a in (self.person, self.family, self.worker, self.service))
+        return total / max(1, len(self.person.pid))
+
+
+N_ITEMS = len(Item)
+N_EVENTS = len(Event)
+N_GROUPS = len(Group)
