@@ -315,7 +315,8 @@ class CareModel(mesa.Model):
         if len(i):
             self.journeys[w, :, 0] = per.cost[i].sum(axis=1) / 100.0
             self.journeys[w, :, 1] = per.crises[i]
-            self.journeys[w, :, 2] = per.slot_trust[i].max(axis=1)
+            open_ = per.slot_service[i] >= 0
+            self.journeys[w, :, 2] = np.where(open_, per.slot_trust[i], 0.0).max(axis=1)
             self.journeys[w, :, 3] = (per.slot_service[i] >= 0).sum(axis=1)
             self.journeys[w, :, 4] = per.need[i].mean(axis=1)
 

@@ -52,7 +52,8 @@ class PopulationParams:
         0.0,
         1.0,
         "fraction",
-        "Share of persons with multiple disadvantage (high set-point needs in several domains).",
+        "Share of households whose head has multiple disadvantage (high set-point needs in "
+        "several core domains); about 10 % of persons at the defaults, as most live alone.",
     )
     mean_family_size: float = param(
         2.2,
@@ -120,14 +121,14 @@ class LifeParams:
         "fraction",
         "Share of need reduced by support that lowers the set point (durable recovery).",
     )
-    scar: float = param(0.015, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
+    scar: float = param(0.01, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
 
 
 @dataclass(frozen=True)
 class CrisisParams:
     """Crisis presentations, deaths and their drivers."""
 
-    base_rate: float = param(0.0012, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
+    base_rate: float = param(0.001, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
     need_slope: float = param(
         5.0,
         0.0,
@@ -161,7 +162,7 @@ class CrisisParams:
         0.06, 0.0, 0.5, "need", "Need added to the crisis domain by a crisis."
     )
     base_mortality: float = param(
-        0.00002, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
+        0.000012, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
     )
     mortality_slope: float = param(
         4.0,
@@ -171,12 +172,12 @@ class CrisisParams:
         "Log-hazard increase of death per unit of physical-health and substance need.",
     )
     crisis_death: float = param(
-        0.0015, 0.0, 0.1, "probability", "Probability that a crisis ends in death (avoidable)."
+        0.0012, 0.0, 0.1, "probability", "Probability that a crisis ends in death (avoidable)."
     )
     custody_prison: float = param(
-        0.45, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
+        0.4, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
     )
-    prison_weeks: float = param(18.0, 1.0, 104.0, "weeks", "Mean length of a short prison stay.")
+    prison_weeks: float = param(16.0, 1.0, 104.0, "weeks", "Mean length of a short prison stay.")
     homeless_threshold: float = param(
         0.5,
         0.0,
@@ -198,7 +199,7 @@ class CapacityParams:
         2.0, 0.25, 20.0, "hours/week", "Support contact per person per week in an episode."
     )
     dose: float = param(
-        0.09,
+        0.06,
         0.0,
         1.0,
         "fraction/week",

@@ -28,8 +28,10 @@ def levers_at(params: Params, week: int) -> RegimeLevers:
     mixed = {}
     for f in dataclasses.fields(RegimeLevers):
         x, y = getattr(a, f.name), getattr(b, f.name)
-        v = x + (y - x) * done
-        mixed[f.name] = round(v) if isinstance(x, int) else v
+        if f.name == "episode_cap":  # 0 means "no clock": switch half-way, don't blend
+            mixed[f.name] = y if done >= 0.5 else x
+        else:
+            mixed[f.name] = x + (y - x) * done
     return RegimeLevers(**mixed)
 
 

@@ -1,0 +1,348 @@
+"""Command line: ``carecomplex run | compare | params``.
+
+Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
+allowed range), with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from carecomplex import __version__
+
+DEFAULT_SEEDS = 10
+HEADLINE = [
+    ("cost_total", "complex", "Cost per person-year, complex needs (£)"),
+    ("cost_total", "all", "Cost per person-year, everyone (£)"),
+    ("cost_nhs_acute", "complex", "  NHS acute (£)"),
+    ("cost_mental_health", "complex", "  mental health (£)"),
+    ("cost_substance", "complex", "  substance use (£)"),
+    ("cost_housing", "complex", "  housing (£)"),
+    ("cost_justice", "complex", "  justice (£)"),
+    ("cost_support_services", "complex", "  support services (£)"),
+    ("cost_failure_demand", "complex", "  of which failure demand (£)"),
+    ("cost_cashable", "complex", "  of which cashable (£)"),
+    ("wellbeing", "complex", "Wellbeing, complex needs (0-1)"),
+    ("crises", "complex", "Crises per person-year, complex"),
+    ("deaths_per_100", "complex", "Deaths per 100 person-years, complex"),
+    ("avoidable_deaths_per_100", "complex", "  crisis deaths per 100 person-years"),
+    ("ea_weeks", "complex", "Emergency accommodation weeks per person-year"),
+    ("handoffs", "all", "Hand-offs per person-year"),
+    ("rejections", "all", "Rejections per person-year"),
+    ("reassessments", "all", "Repeat assessments per person-year"),
+    ("readmission_30d", "all", "30-day readmission share"),
+    ("reoffending_1y", "complex", "Custody within a year of custody, complex"),
+    ("kim_relationships", "all", "Kim loop: relationships"),
+    ("kim_thinking", "all", "Kim loop: thinking"),
+    ("kim_actions", "all", "Kim loop: actions"),
+    ("kim_results", "all", "Kim loop: results"),
+    ("burnout", "all", "Worker burnout"),
+]
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``10`` -> seeds 1..10; ``3,5,8`` -> those; ``1-20`` -> a range."""
+    text = text.strip()
+    try:
+        if "," in text:
+            seeds = [int(s) for s in text.split(",") if s.strip()]
+        elif "-" in text.lstrip("-"):
+            lo, hi = text.split("-", 1)
+            seeds = list(range(int(lo), int(hi) + 1))
+        else:
+            seeds = list(range(1, int(text) + 1))
+    except ValueError:
+        raise UsageError(
+            f"--seeds: expected a count, a list (1,2,3) or a range (1-10), got {text!r}"
+        ) from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise UsageError(f"--seeds: expected at least one non-negative seed, got {text!r}")
+    return seeds
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    over: dict[str, Any] = {}
+    if args.persons is not None:
+        over["population"] = {"persons": args.persons}
+    if args.years is not None:
+        over["run"] = {"years": args.years}
+    return over
+
+
+def _git_revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _manifest(arms: list, seeds: list[int], seconds: float, command: list[str]) -> dict:
+    import mesa
+    import numba
+    import numpy
+
+    from carecomplex.params import to_dict
+
+    return {
+        "carecomplex": __version__,
+        "git_revision": _git_revision(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "mesa": mesa.__version__,
+        "seeds": seeds,
+        "seconds": round(seconds, 2),
+        "scenarios": {sc.name: {"file": sc.path, "params": to_dict(sc.params)} for sc in arms},
+    }
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def _write_outputs(out: Path, files: dict[str, Any]) -> None:
+    """Write every file into a temporary folder beside ``out``, then move them in."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
+        for name, content in files.items():
+            path = Path(tmp) / name
+            if isinstance(content, str):
+                path.write_text(content, encoding="utf-8")
+            else:
+                content.to_parquet(path, index=False)
+        for name in files:
+            os.replace(Path(tmp) / name, out / name)
+
+
+def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from carecomplex.runner import run_all
+
+    t0 = time.perf_counter()
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, disable=quiet, transient=True) as bar:
+        task = bar.add_task("runs (first includes JIT compile)", total=len(arms) * len(seeds))
+        results = run_all(
+            [(a.name, a.params) for a in arms], seeds, progress=lambda r: bar.advance(task)
+        )
+    return results, time.perf_counter() - t0
+
+
+def _fmt(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _print_compare(table: Any, base: str, alt: str, n: int, persons: int, years: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(
+        title=f"{alt} vs {base}: {n} paired seeds, {persons:,} persons, {years:g} years",
+        caption=f"diff = {alt} - {base}, mean over seeds with 95 % t interval",
+    )
+    t.add_column("outcome")
+    t.add_column(base, justify="right")
+    t.add_column(alt, justify="right")
+    t.add_column("diff [95 % CI]", justify="right")
+    idx = table.set_index(["metric", "group"])
+    for metric, group, label in HEADLINE:
+        if (metric, group) not in idx.index:
+            continue
+        r = idx.loc[(metric, group)]
+        ci = f"{_fmt(r['diff'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
+        t.add_row(label, _fmt(r[base]), _fmt(r[alt]), ci)
+    Console(width=max(100, Console().width)).print(t)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario over seeds and write its outputs."""
+    from carecomplex.runner import summary_frame, tidy
+    from carecomplex.scenarios import load
+
+    seeds = parse_seeds(args.seeds)
+    sc = load(args.scenario, _overrides(args))
+    results, secs = _run_arms([sc], seeds, args.quiet)
+    frame = summary_frame(results)
+    means = frame.groupby(["metric", "group"])["value"].mean()
+    summary = {f"{m}:{g}": float(v) for (m, g), v in means.items()}
+    files = {
+        "runs.parquet": frame,
+        "weekly.parquet": tidy(results, "weekly"),
+        "services.parquet": tidy(results, "services"),
+        "summary.json": json.dumps(_json_safe({"scenario": sc.name, "mean": summary}), indent=2),
+        "manifest.json": json.dumps(_manifest([sc], seeds, secs, sys.argv), indent=2),
+    }
+    _write_outputs(Path(args.out), files)
+    print(
+        f"{sc.name}: {len(seeds)} seeds in {secs:.1f} s; cost per person-year "
+        f"(complex needs) £{summary['cost_total:complex']:,.0f}; outputs in {args.out}"
+    )
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run two scenarios with the same seeds and report paired differences."""
+    from carecomplex.runner import paired, summary_frame, tidy
+    from carecomplex.scenarios import load
+
+    seeds = parse_seeds(args.seeds)
+    base = load(args.base, _overrides(args))
+    alt = load(args.alt, _overrides(args))
+    if base.name == alt.name:
+        alt = type(alt)(alt.name + "_2", alt.description, alt.params, alt.path)
+    results, secs = _run_arms([base, alt], seeds, args.quiet)
+    frame = summary_frame(results)
+    table = paired(frame, base.name, alt.name)
+    p = base.params
+    _print_compare(table, base.name, alt.name, len(seeds), p.population.persons, p.run.years)
+    summary = {
+        "base": base.name,
+        "alt": alt.name,
+        "seeds": seeds,
+        "paired": table.to_dict(orient="records"),
+    }
+    files = {
+        "runs.parquet": frame,
+        "paired.parquet": table,
+        "weekly.parquet": tidy(results, "weekly"),
+        "services.parquet": tidy(results, "services"),
+        "summary.json": json.dumps(_json_safe(summary), indent=2),
+        "manifest.json": json.dumps(_manifest([base, alt], seeds, secs, sys.argv), indent=2),
+    }
+    _write_outputs(Path(args.out), files)
+    print(f"{2 * len(seeds)} runs in {secs:.1f} s; outputs in {args.out}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter reference (Markdown)."""
+    from carecomplex.docs import parameters_markdown
+
+    print(parameters_markdown())
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= v <= 5_000_000:
+        raise argparse.ArgumentTypeError(f"expected 1 to 5000000, got {v}")
+    return v
+
+
+def _years(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.02 <= v <= 100:
+        raise argparse.ArgumentTypeError(f"expected 0.02 to 100 years, got {text}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    ap = argparse.ArgumentParser(prog="carecomplex", description=__doc__.splitlines()[0])
+    ap.add_argument("--version", action="version", version=f"carecomplex {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, out: str) -> None:
+        p.add_argument(
+            "--seeds",
+            default=str(DEFAULT_SEEDS),
+            help="count (10 = seeds 1..10), list (1,5,9) or range (1-20)",
+        )
+        p.add_argument("--persons", type=_positive_int, help="population size")
+        p.add_argument("--years", type=_years, help="measured years")
+        p.add_argument("--out", default=out, help="output folder (default %(default)s)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    run = sub.add_parser("run", help="run one scenario over seeds")
+    run.add_argument("scenario", nargs="?", default="siloed", help="file or built-in name")
+    common(run, "results/run")
+    run.set_defaults(func=cmd_run)
+    cmp_ = sub.add_parser("compare", help="compare two scenarios, paired by seed")
+    cmp_.add_argument("base", nargs="?", default="siloed")
+    cmp_.add_argument("alt", nargs="?", default="alliance")
+    common(cmp_, "results/compare")
+    cmp_.set_defaults(func=cmd_compare)
+    par = sub.add_parser("params", help="print the parameter reference as Markdown")
+    par.set_defaults(func=cmd_params)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    from carecomplex.scenarios import ScenarioError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, UsageError) as e:
+        print(f"carecomplex: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("carecomplex: interrupted; nothing written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
