@@ -212,11 +212,12 @@ def _print_compare(table: Any, base: str, alt: str, n: int, persons: int, years:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario over seeds and write its outputs."""
-    from carecomplex.runner import summary_frame, tidy
     from carecomplex.scenarios import load
 
     seeds = parse_seeds(args.seeds)
     sc = load(args.scenario, _overrides(args))
+    from carecomplex.runner import summary_frame, tidy  # after validation: imports numba
+
     results, secs = _run_arms([sc], seeds, args.quiet)
     frame = summary_frame(results)
     means = frame.groupby(["metric", "group"])["value"].mean()
@@ -238,12 +239,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two scenarios with the same seeds and report paired differences."""
-    from carecomplex.runner import paired, summary_frame, tidy
     from carecomplex.scenarios import load
 
     seeds = parse_seeds(args.seeds)
     base = load(args.base, _overrides(args))
     alt = load(args.alt, _overrides(args))
+    from carecomplex.runner import paired, summary_frame, tidy  # after validation
+
     if base.name == alt.name:
         alt = type(alt)(alt.name + "_2", alt.description, alt.params, alt.path)
     results, secs = _run_arms([base, alt], seeds, args.quiet)
@@ -274,7 +276,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter reference (Markdown)."""
     from carecomplex.docs import parameters_markdown
 
-    print(parameters_markdown())
+    sys.stdout.write(parameters_markdown())
     return 0
 
 

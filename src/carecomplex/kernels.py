@@ -468,6 +468,8 @@ def access(
                 free_slot = k
         if held >= 0 and draw(seed, S_CONT, pid[i], t, 0) < kp.continuity:
             slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
+            wait_service[i] = -1
+            wait_weeks[i] = 0
             continue
         if free_slot < 0:
             continue
@@ -574,7 +576,6 @@ def support(
     cost,
     w_skill,
     w_burnout,
-    next_post,
     s_knowledge,
     s_info,
     s_gaming,

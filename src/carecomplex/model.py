@@ -86,7 +86,6 @@ class CareModel(mesa.Model):
         self.tracked = np.unique(np.concatenate([persona, np.asarray(track, dtype=np.int64)]))
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), 5))
         self._next_uid = len(self.state.worker.uid)
-        self._next_post = population.next_post(self.state.worker.service)
         self._levers = levers_at(params, self.week)
         from carecomplex.agents import attach_agents
         from carecomplex.metrics import datacollector
@@ -226,7 +225,6 @@ class CareModel(mesa.Model):
             per.cost,
             wk.skill,
             wk.burnout,
-            self._next_post,
             svc.knowledge,
             info,
             svc.gaming,

@@ -128,7 +128,7 @@ class LifeParams:
 class CrisisParams:
     """Crisis presentations, deaths and their drivers."""
 
-    base_rate: float = param(0.001, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
+    base_rate: float = param(0.0007, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
     need_slope: float = param(
         5.0,
         0.0,
@@ -175,9 +175,9 @@ class CrisisParams:
         0.0012, 0.0, 0.1, "probability", "Probability that a crisis ends in death (avoidable)."
     )
     custody_prison: float = param(
-        0.4, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
+        0.3, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
     )
-    prison_weeks: float = param(16.0, 1.0, 104.0, "weeks", "Mean length of a short prison stay.")
+    prison_weeks: float = param(14.0, 1.0, 104.0, "weeks", "Mean length of a short prison stay.")
     homeless_threshold: float = param(
         0.5,
         0.0,

@@ -159,12 +159,3 @@ def n_worker_posts(params: Params) -> int:
     return max(
         N_SERVICES, round(params.population.persons * params.capacity.workers_per_1000 / 1000)
     )
-
-
-def next_post(service: np.ndarray) -> np.ndarray:
-    """For each worker post, the next post of the same service (cyclic), int32."""
-    out = np.empty(len(service), dtype=np.int32)
-    for s in np.unique(service):
-        posts = np.flatnonzero(service == s)
-        out[posts] = np.roll(posts, -1)
-    return out

@@ -129,7 +129,10 @@ def learn(
     # Actions: match of support to the person's actual needs.
     svc.actions[seen] = tot[seen, 2] / n[seen]
     # Results: need reduced per episode-week, relative to a fully effective contact.
-    svc.results[seen] = np.minimum(1.0, tot[seen, 3] / n[seen] / dose_ref)
+    if dose_ref > 0:
+        svc.results[seen] = np.minimum(1.0, tot[seen, 3] / n[seen] / dose_ref)
+    else:
+        svc.results[:] = 0.0
     # Thinking: shared understanding = information reaching the service + own knowledge.
     info = information(levers, svc.partner_trust)
     svc.thinking[:] = 0.5 * info + 0.5 * svc.knowledge

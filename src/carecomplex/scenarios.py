@@ -34,9 +34,11 @@ class Scenario:
     path: str
 
 
-def resolve(ref: str | Path) -> Path:
-    """A path as given if it exists, else a built-in scenario of that name."""
+def resolve(ref: str | Path, near: Path | None = None) -> Path:
+    """A path as given (or beside ``near``) if it exists, else a built-in of that name."""
     path = Path(ref)
+    if near is not None and not path.is_absolute() and (near / path).exists():
+        return near / path
     if path.exists():
         return path
     builtin = BUILTIN / f"{path.stem if path.suffix == '.toml' else ref}.toml"
@@ -60,7 +62,10 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{path}: {key}: expected a string")
     if "extends" in data:
-        parent = resolve(data["extends"])
+        try:
+            parent = resolve(data["extends"], near=path.parent)
+        except ScenarioError as e:
+            raise ScenarioError(f"{path}: extends: {e}") from None
         if parent.resolve() in seen:
             raise ScenarioError(f"{path}: extends: circular reference to {parent}")
         base = _read(parent, (*seen, path.resolve()))
