@@ -8,8 +8,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from carecomplex.costs import ITEMS, Holder, Item
-from carecomplex.state import Event, Group
+from carecomplex.costs import ITEMS, Holder, Item, item_holders
+from carecomplex.model import SERVICE_FIELDS
+from carecomplex.state import Domain, Event, Group
 
 if TYPE_CHECKING:
     from carecomplex.model import CareModel
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 GROUPS = {"all": (0, 1), "complex": (1,), "other": (0,)}
 FAILURE = np.array([ITEMS[i].failure_demand for i in Item])
 CASHABLE = np.array([ITEMS[i].cashable for i in Item])
-HOLDER = np.array([ITEMS[i].holder for i in Item])
+HOLDER = item_holders()
 CRISES = [Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH]
 
 
@@ -71,8 +72,6 @@ def summary(model: CareModel) -> dict[str, float]:
                 out[f"cost_p{q}:{name}"] = float(np.percentile(annual, q))
             out[f"cost_max:{name}"] = float(annual.max())
     last = model.services[-min(52, len(model.services)) :]
-    from carecomplex.model import SERVICE_FIELDS
-
     for field in (
         "relationships",
         "thinking",
@@ -119,9 +118,6 @@ def weekly(model: CareModel) -> pd.DataFrame:
 
 def services(model: CareModel) -> pd.DataFrame:
     """Tidy weekly per-service series (load, queue, Kim-loop qualities, burnout)."""
-    from carecomplex.model import SERVICE_FIELDS
-    from carecomplex.state import Domain
-
     w, s, f = model.services.shape
     idx = pd.MultiIndex.from_product(
         [range(w), [d.name.lower() for d in Domain]], names=["week", "service"]
