@@ -100,6 +100,42 @@ def summary(model: CareModel) -> dict[str, float]:
 
 
 KIM = ("relationships", "thinking", "actions", "results")
+PER_GROUP = (
+    "cost_total",
+    *(f"cost_{h.name.lower()}" for h in Holder),
+    "cost_failure_demand",
+    "cost_cashable",
+    "crises",
+    "deaths_per_100",
+    "avoidable_deaths_per_100",
+    "ea_weeks",
+    "handoffs",
+    "rejections",
+    "reassessments",
+    "readmission_30d",
+    "reoffending_1y",
+    "supported_share",
+    "wellbeing",
+    "cost_p50",
+    "cost_p90",
+    "cost_p99",
+    "cost_max",
+)
+SERVICE_WIDE = (
+    *(f"kim_{k}" for k in KIM),
+    "partner_trust",
+    "burnout",
+    "knowledge",
+    "gaming",
+    "utilisation",
+    "queue_share",
+    "worker_leavers_per_year",
+)
+
+
+def summary_names() -> list[str]:
+    """Every key :func:`summary` may return (``cost_p*`` need persons alive 26 weeks)."""
+    return [f"{m}:{g}" for g in GROUPS for m in PER_GROUP] + list(SERVICE_WIDE)
 
 
 def weekly(model: CareModel) -> pd.DataFrame:

@@ -1,0 +1,233 @@
+"""A durable results store for experiments: Parquet batch files, commit records, a manifest.
+
+Layout of an experiment directory::
+
+    manifest.json        the experiment, provenance, sessions, status of every run
+    experiment.toml      the experiment file as given
+    design.parquet       one row per design point: the parameter values applied
+    runs/<key>.parquet   results of one batch of runs (one row per run)
+    runs/<key>.json      its commit record: sha256 of the Parquet file and its run ids
+    .lock                held (``fcntl.flock``) by the one process writing here
+
+Every file is written to a temporary name, flushed to disk (``fsync``) and moved into
+place (``os.replace``), so a reader sees a whole file or none. A batch counts only once
+its commit record exists and the Parquet file's sha256 matches it; anything else (a
+file cut short by a crash, a Parquet file without its record) is removed on the next
+open and its runs are run again. The lock is released by the kernel when its process
+dies, even by SIGKILL, so a crashed sweep never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MANIFEST = "manifest.json"
+RUNS = "runs"
+
+
+class StoreError(ValueError):
+    """The directory cannot be used for this experiment; the message is one line."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (temp file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+class Store:
+    """An experiment directory, locked for writing while open."""
+
+    def __init__(self, root: Path, lock_fd: int):
+        self.root = root
+        self.runs = root / RUNS
+        self._lock_fd = lock_fd
+
+    @classmethod
+    def open(cls, root: str | Path, digest: str, resume: bool) -> Store:
+        """Lock ``root`` for the experiment with ``digest``; create it or resume it.
+
+        Raises :class:`StoreError` if another process holds the lock, if ``root`` holds
+        a different experiment, or if it holds results and ``resume`` is false. Nothing
+        is left behind when it raises on a directory it created.
+        """
+        root = Path(root)
+        created = not root.exists()
+        if not created and not root.is_dir():
+            raise StoreError(f"{root}: exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = _lock(root)
+        except StoreError:
+            if created:
+                root.rmdir()
+            raise
+        try:
+            _check(root, digest, resume)
+        except StoreError:
+            os.close(fd)
+            if created:
+                (root / ".lock").unlink(missing_ok=True)
+                root.rmdir()
+            raise
+        store = cls(root, fd)
+        store.runs.mkdir(exist_ok=True)
+        return store
+
+    def close(self) -> None:
+        """Release the lock."""
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write_file(self, name: str, data: bytes | str) -> None:
+        """Write a top-level file atomically."""
+        write_atomic(self.root / name, data.encode() if isinstance(data, str) else data)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest, or an empty dict if none was written yet."""
+        path = self.root / MANIFEST
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def write_batch(self, frame: pd.DataFrame) -> str:
+        """Commit the rows of one batch (a ``run_id`` column); return the file key."""
+        ids = sorted(frame["run_id"])
+        key = hashlib.sha256(",".join(ids).encode()).hexdigest()[:20]
+        data = _parquet_bytes(frame)
+        write_atomic(self.runs / f"{key}.parquet", data)
+        record = {
+            "file": f"{key}.parquet",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+            "runs": dict(zip(frame["run_id"], frame["status"], strict=True)),
+        }
+        write_atomic(self.runs / f"{key}.json", json.dumps(record).encode())
+        return key
+
+    def committed(self, repair: bool = True) -> dict[str, dict[str, str]]:
+        """Run id -> {status, file} of every committed run; with ``repair``, drop the rest."""
+        return committed(self.root, repair=repair)
+
+
+def _lock(root: Path) -> int:
+    fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreError(f"{root}: in use by another sweep (pid {holder})") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _check(root: Path, digest: str, resume: bool) -> None:
+    manifest = root / MANIFEST
+    others = [
+        p.name
+        for p in root.iterdir()
+        if not p.name.startswith(".") and not (p.name == RUNS and not any(p.iterdir()))
+    ]
+    if not manifest.exists():
+        if others:
+            raise StoreError(f"{root}: not empty and not an experiment directory")
+        return
+    try:
+        old = json.loads(manifest.read_text())["experiment"]["digest"]
+    except (ValueError, KeyError, TypeError):
+        raise StoreError(f"{root}: {MANIFEST} is unreadable; use a new --out") from None
+    if old != digest:
+        raise StoreError(
+            f"{root}: holds a different experiment (digest {old[:12]}, this one {digest[:12]}); "
+            "use a new --out"
+        )
+    if not resume:
+        raise StoreError(f"{root}: holds this experiment already; add --resume to continue it")
+
+
+def committed(root: str | Path, repair: bool = False) -> dict[str, dict[str, str]]:
+    """Run id -> {status, file} of every verified batch under ``root``.
+
+    A batch is verified when its commit record parses and its Parquet file has the
+    recorded sha256. With ``repair`` (the lock must be held), unverified files and
+    leftover temporary files are deleted so their runs are run again.
+    """
+    runs = Path(root) / RUNS
+    out: dict[str, dict[str, str]] = {}
+    if not runs.exists():
+        return out
+    good: set[str] = set()
+    for rec_path in sorted(runs.glob("*.json")):
+        try:
+            rec = json.loads(rec_path.read_text())
+            ok = _sha256(runs / rec["file"]) == rec["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            continue
+        good |= {rec_path.name, rec["file"]}
+        for rid, status in rec["runs"].items():
+            if rid in out:
+                raise StoreError(f"{root}: run {rid} is in {out[rid]['file']} and {rec['file']}")
+            out[rid] = {"status": status, "file": rec["file"]}
+    if repair:
+        for p in runs.iterdir():
+            if p.name not in good:
+                p.unlink()
+    return out
+
+
+def read_results(root: str | Path) -> pd.DataFrame:
+    """All committed runs of an experiment directory as one frame (one row per run)."""
+    root = Path(root)
+    runs = committed(root)
+    files = sorted({v["file"] for v in runs.values()})
+    if not files:
+        return pd.DataFrame(columns=["run_id", "arm", "point", "seed", "status"])
+    frame = pd.concat([pd.read_parquet(root / RUNS / f) for f in files], ignore_index=True)
+    if frame["run_id"].duplicated().any():
+        raise StoreError(f"{root}: duplicated run ids in the results")
+    return frame.sort_values(["point", "arm", "seed"], ignore_index=True)

@@ -1,0 +1,283 @@
+"""Run an experiment over any ``concurrent.futures.Executor`` into a results store.
+
+1. Open (and lock) the store; write the manifest, the experiment file and the design.
+2. Skip every run with a committed result (``--resume``); split the rest into batches.
+3. Send batches to the executor: in-process (one worker), a ``ProcessPoolExecutor``
+   (spawned processes, the default) or any other executor, e.g. a Dask cluster's
+   ``client.get_executor()``. A worker process runs many runs and reuses its compiled
+   numba kernels; it returns one small row of summary metrics per run.
+4. Commit each batch's rows as it completes, in completion order. A run that raises is
+   a row with ``status = "failed"`` and its message; the others go on.
+5. Rewrite the manifest with the status, file and time of every run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from carecomplex import __version__
+from carecomplex.experiment import Experiment, RunSpec
+from carecomplex.params import Params, to_dict
+from carecomplex.store import MANIFEST, Store, read_results
+
+RunFn = Callable[[Params, int], Mapping[str, float]]
+META = ("run_id", "arm", "point", "seed")
+TAIL = ("status", "error", "seconds", "host", "pid", "version")
+
+
+def simulate_run(params: Params, seed: int) -> dict[str, float]:
+    """Run the model to the end and return its summary metrics."""
+    from carecomplex.metrics import summary
+    from carecomplex.model import CareModel
+
+    return summary(CareModel(params, rng=seed).run())
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split()) or "(no message)"
+    return f"{type(e).__name__}: {text}"[:500]
+
+
+def run_batch(
+    specs: Sequence[RunSpec],
+    outputs: Sequence[str],
+    threads: int | None = None,
+    run_fn: RunFn = simulate_run,
+) -> list[dict[str, Any]]:
+    """Run ``specs`` one after another in this process; one row per run, never raises.
+
+    ``threads`` caps numba's threads in this worker (1 when several workers share the
+    machine; results do not depend on it).
+    """
+    if threads:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    rows = []
+    for spec in specs:
+        row: dict[str, Any] = {"run_id": spec.run_id, "arm": spec.arm, "point": spec.point}
+        row.update(seed=spec.seed, **dict(spec.values))
+        t0 = time.perf_counter()
+        try:
+            result = run_fn(spec.params, spec.seed)
+            row.update({m: float(result.get(m, math.nan)) for m in outputs})
+            row.update(status="ok", error="")
+        except Exception as e:  # a failed run is data, not the end of the sweep
+            row.update({m: math.nan for m in outputs})
+            row.update(status="failed", error=_one_line(e))
+        row.update(seconds=time.perf_counter() - t0, host=socket.gethostname(), pid=os.getpid())
+        row["version"] = __version__
+        rows.append(row)
+    return rows
+
+
+def _failed(specs: Sequence[RunSpec], e: BaseException) -> list[dict[str, Any]]:
+    return [
+        {"run_id": s.run_id, "arm": s.arm, "point": s.point, "seed": s.seed, **dict(s.values)}
+        | {"status": "failed", "error": f"worker lost: {_one_line(e)}", "seconds": math.nan}
+        for s in specs
+    ]
+
+
+def _map(
+    ex: Executor,
+    batches: list[list[RunSpec]],
+    outputs: Sequence[str],
+    threads: int | None,
+    fn: RunFn,
+) -> Iterator[list[dict[str, Any]]]:
+    futures: dict[Future, list[RunSpec]] = {
+        ex.submit(run_batch, b, tuple(outputs), threads, fn): b for b in batches
+    }
+    for f in as_completed(futures):
+        try:
+            yield f.result()
+        except Exception as e:  # the worker died or could not run the task at all
+            yield _failed(futures[f], e)
+
+
+def execute(
+    batches: list[list[RunSpec]],
+    outputs: Sequence[str],
+    executor: Executor | None = None,
+    workers: int = 1,
+    run_fn: RunFn = simulate_run,
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the rows of each batch as it completes.
+
+    With no ``executor``: ``workers == 1`` runs in this process; more starts a
+    ``ProcessPoolExecutor`` of spawned processes (numba's threads and ``fork`` do not
+    mix), each capped at one numba thread.
+    """
+    if executor is not None:
+        yield from _map(executor, batches, outputs, 1 if workers > 1 else None, run_fn)
+    elif workers <= 1:
+        for b in batches:
+            yield run_batch(b, outputs, None, run_fn)
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+        try:
+            yield from _map(pool, batches, outputs, 1, run_fn)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def batch_size(n_runs: int, workers: int, cap: int = 8) -> int:
+    """Runs per task: about four tasks per worker for load balance, at most ``cap``."""
+    return max(1, min(cap, math.ceil(n_runs / (4 * max(1, workers)))))
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did."""
+
+    out: Path
+    total: int
+    skipped: int
+    ran: int
+    failed: int
+    wall_seconds: float
+    model_seconds: float
+    workers: int
+
+    @property
+    def outside_share(self) -> float:
+        """Share of worker time spent outside the model (start-up, IO, scheduling)."""
+        capacity = self.wall_seconds * self.workers
+        return 1.0 - self.model_seconds / capacity if capacity > 0 else math.nan
+
+
+def _new_manifest(exp: Experiment, meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "experiment": {
+            "name": exp.name,
+            "file": exp.path,
+            "digest": exp.digest(),
+            "design": exp.design,
+            "samples": exp.samples,
+            "levels": exp.levels,
+            "design_seed": exp.design_seed,
+            "seeds": list(exp.seeds),
+            "parameters": {k: list(v) for k, v in exp.bounds.items()},
+            "outputs": list(exp.outputs),
+            "arms": {k: to_dict(p) for k, p in exp.arms.items()},
+            "n_points": len(exp.points),
+            "n_runs": exp.n_runs,
+        },
+        "carecomplex": __version__,
+        "python": platform.python_version(),
+        **meta,
+        "status": "running",
+        "sessions": [],
+        "runs": {},
+    }
+
+
+def _design_frame(exp: Experiment) -> pd.DataFrame:
+    frame = pd.DataFrame(exp.points, columns=list(exp.bounds))
+    frame.insert(0, "point", range(len(exp.points)))
+    return frame
+
+
+def run_sweep(
+    exp: Experiment,
+    out: str | Path,
+    *,
+    executor: Executor | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    progress: Callable[[pd.DataFrame], None] | None = None,
+    run_fn: RunFn = simulate_run,
+    meta: Mapping[str, Any] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> SweepReport:
+    """Run every run of ``exp`` that ``out`` does not hold yet, committing as they finish.
+
+    ``workers`` is the number of worker processes the executor runs (for the
+    outside-the-model share); ``on_start(todo, skipped)`` is called once the store is
+    open; ``progress(frame)`` after each committed batch.
+    """
+    now = lambda: datetime.now(UTC).isoformat(timespec="seconds")  # noqa: E731
+    with Store.open(out, exp.digest(), resume) as store:
+        manifest = store.read_manifest() or _new_manifest(exp, meta or {})
+        session = {"started": now(), "workers": workers, **(meta or {})}
+        session["executor"] = type(executor).__name__ if executor else f"processes({workers})"
+        manifest["sessions"].append(session)
+        manifest["status"] = "running"
+        store.write_file(MANIFEST, json.dumps(manifest, indent=1))
+        store.write_file("experiment.toml", exp.text)
+        store.write_file("design.parquet", _design_frame(exp).to_parquet(index=False))
+        done = store.committed()
+        todo = [r for r in exp.runs() if r.run_id not in done]
+        if on_start:
+            on_start(len(todo), len(done))
+        size = batch_size(len(todo), workers)
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        columns = [*META, *exp.bounds, *exp.outputs, *TAIL]
+        t0, model, failed = time.perf_counter(), 0.0, 0
+        for rows in execute(batches, exp.outputs, executor, workers, run_fn):
+            frame = pd.DataFrame(rows, columns=columns)
+            stale = (frame["version"] != __version__) & (frame["status"] == "ok")
+            frame.loc[stale, "status"] = "failed"
+            frame.loc[stale, "error"] = (
+                f"worker runs another carecomplex version (not {__version__})"
+            )
+            store.write_batch(frame)
+            model += float(frame["seconds"].sum(skipna=True))
+            failed += int((frame["status"] != "ok").sum())
+            if progress:
+                progress(frame)
+        wall = time.perf_counter() - t0
+        report = SweepReport(
+            Path(out), exp.n_runs, len(done), len(todo), failed, wall, model, workers
+        )
+        _finish(store, manifest, session, report, now())
+    return report
+
+
+def _num(x: Any) -> float | None:
+    return round(float(x), 4) if x is not None and math.isfinite(float(x)) else None
+
+
+def _finish(
+    store: Store, manifest: dict, session: dict, report: SweepReport, finished: str
+) -> None:
+    results = read_results(store.root)
+    committed = store.committed(repair=False)
+    manifest["runs"] = {
+        r.run_id: {"status": r.status, "seconds": _num(r.seconds), "error": r.error}
+        | {"file": committed[r.run_id]["file"]}
+        for r in results.itertuples()
+    }
+    n_ok = int((results["status"] == "ok").sum()) if len(results) else 0
+    complete = len(results) == report.total
+    manifest["status"] = (
+        "incomplete"
+        if not complete
+        else "complete"
+        if n_ok == report.total
+        else "complete, with failed runs"
+    )
+    session.update(
+        finished=finished,
+        ran=report.ran,
+        failed=report.failed,
+        wall_seconds=round(report.wall_seconds, 3),
+        model_seconds=round(report.model_seconds, 3),
+        outside_share=round(report.outside_share, 4) if report.ran else None,
+    )
+    store.write_file(MANIFEST, json.dumps(manifest, indent=1, default=str))
