@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | params``.
+"""Command line: ``carecomplex run | compare | sweep | analyse | params``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -272,6 +272,136 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect(address: str) -> Any:
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise UsageError(f"--scheduler: cannot connect to {address} ({e})") from None
+
+
+def _print_pooled(table: Any, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    for (base, alt), sub in table.groupby(["base", "alt"], sort=False):
+        t = Table(title=f"{title}: {alt} vs {base}", caption="mean over design points and seeds")
+        for col in ("outcome", base, alt, "diff [95 % CI over seeds]"):
+            t.add_column(col, justify="left" if col == "outcome" else "right")
+        for r in sub.itertuples(index=False):
+            d = r._asdict()
+            ci = f"{_fmt(d['diff'])} [{_fmt(d['diff_lo'])}, {_fmt(d['diff_hi'])}]"
+            t.add_row(d["metric"], _fmt(getattr(r, base)), _fmt(getattr(r, alt)), ci)
+        Console(width=max(100, Console().width)).print(t)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment file into a results store (resumable), then report."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from carecomplex.experiment import load_experiment
+
+    exp = load_experiment(args.file)  # bad input stops here, before anything is written
+    import mesa
+    import numba
+    import numpy
+
+    from carecomplex.store import StoreError
+    from carecomplex.sweep import run_sweep
+
+    client = _connect(args.scheduler) if args.scheduler else None
+    executor = client.get_executor() if client else None
+    workers = sum(client.nthreads().values()) if client else args.workers or os.cpu_count() or 1
+    meta = {
+        "git_revision": _git_revision(),
+        "command": sys.argv,
+        "versions": {
+            "numpy": numpy.__version__,
+            "numba": numba.__version__,
+            "mesa": mesa.__version__,
+        },
+    }
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, disable=args.quiet, transient=True) as bar:
+        task = bar.add_task("runs", total=None)
+        failed = 0
+
+        def on_start(todo: int, skipped: int) -> None:
+            bar.update(task, total=todo, description=f"runs ({skipped} done before)")
+
+        def progress(frame: Any) -> None:
+            nonlocal failed
+            failed += int((frame["status"] != "ok").sum())
+            bar.update(task, advance=len(frame), description=f"runs ({failed} failed)")
+
+        try:
+            rep = run_sweep(
+                exp,
+                args.out,
+                executor=executor,
+                workers=workers,
+                resume=args.resume,
+                progress=progress,
+                meta=meta,
+                on_start=on_start,
+            )
+        except StoreError as e:
+            raise UsageError(str(e)) from None
+        finally:
+            if client:
+                client.close()
+    share = f"{rep.outside_share:.1%}" if rep.ran else "-"
+    print(
+        f"{exp.name}: {rep.ran} runs in {rep.wall_seconds:.1f} s on {workers} workers "
+        f"({rep.skipped} done before, {rep.failed} failed; time outside the model {share}); "
+        f"results in {args.out}"
+    )
+    return _analyse(Path(args.out), quiet=args.quiet)
+
+
+def _analyse(root: Path, quiet: bool = False) -> int:
+    from carecomplex.analysis import AnalysisError, report
+
+    try:
+        tables = report(root)
+    except AnalysisError as e:
+        raise UsageError(str(e)) from None
+    if not quiet and len(tables["pooled"]):
+        _print_pooled(tables["pooled"], root.name)
+    print(
+        f"analysis in {root / 'analysis'}: "
+        + ", ".join(sorted(p.name for p in (root / "analysis").iterdir()))
+    )
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Paired differences and sensitivity indices of an experiment directory."""
+    return _analyse(Path(args.dir), quiet=args.quiet)
+
+
+def _workers(text: str) -> int:
+    v = _positive_int(text)
+    if v > 1024:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1024 workers, got {v}")
+    return v
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter reference (Markdown)."""
     from carecomplex.docs import parameters_markdown
@@ -326,6 +456,20 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("alt", nargs="?", default="alliance")
     common(cmp_, "results/compare")
     cmp_.set_defaults(func=cmd_compare)
+    swp = sub.add_parser("sweep", help="run an experiment file (experiments/*.toml)")
+    swp.add_argument("file", help="experiment file")
+    swp.add_argument("--out", required=True, help="experiment directory (results store)")
+    swp.add_argument("--resume", action="store_true", help="continue: run only missing runs")
+    swp.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
+    swp.add_argument(
+        "--workers", type=_workers, help="local worker processes (default: CPUs; 1 = in-process)"
+    )
+    swp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    swp.set_defaults(func=cmd_sweep)
+    ana = sub.add_parser("analyse", help="paired differences and Sobol/Morris plots of a sweep")
+    ana.add_argument("dir", help="experiment directory written by sweep")
+    ana.add_argument("--quiet", action="store_true", help="no tables")
+    ana.set_defaults(func=cmd_analyse)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)
     return ap

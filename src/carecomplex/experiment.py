@@ -356,6 +356,7 @@ def load_experiment(ref: str | Path) -> Experiment:
         )
     points = design_points(design, bounds, samples, levels, design_seed)
     for j, key in enumerate(bounds):
+        points[:, j] = np.clip(points[:, j], *bounds[key])  # samplers' round-off
         if _is_int(base, key):
             points[:, j] = np.round(points[:, j])
     if design == "factorial":
