@@ -287,6 +287,41 @@ def design_points(
     return morris.sample(problem, samples, num_levels=levels, seed=seed)
 
 
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ExperimentError(f"{path}: cannot read ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ExperimentError(f"{path}: invalid TOML: {e}") from None
+
+
+def _arms(err: Any, path: Path, head: dict[str, Any], table: Any) -> dict[str, Params]:
+    """Each arm's scenario (resolved beside the experiment file) with persons/years set."""
+    over: dict[str, Any] = {}
+    for key, group in (("persons", "population"), ("years", "run")):
+        if key in head:
+            over[group] = {key: head[key]}
+            try:
+                Params().replace(**{group: {key: head[key]}})
+            except ParamError as e:
+                err(f"experiment.{key}", e.reason)
+    if not isinstance(table, dict) or not table:
+        err("arms", "expected a table of NAME = scenario (a file or built-in name)")
+    arms = {}
+    for name, ref in table.items():
+        if not isinstance(ref, str):
+            err(f"arms.{name}", f"expected a scenario file or built-in name, got {ref!r}")
+        try:
+            arms[name] = load(resolve(ref, near=path.parent), over).params
+        except ScenarioError as e:
+            err(f"arms.{name}", str(e))
+    return arms
+
+
 def load_experiment(ref: str | Path) -> Experiment:
     """Read and validate an experiment file; raise :class:`ExperimentError` on any problem."""
     path = Path(ref)
@@ -294,15 +329,7 @@ def load_experiment(ref: str | Path) -> Experiment:
     def err(key: str, reason: str) -> None:
         raise ExperimentError(f"{path}: {key}: {reason}")
 
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ExperimentError(f"{path}: cannot read ({e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ExperimentError(f"{path}: invalid TOML: {e}") from None
+    text, data = _read(path)
     for key in set(data) - SECTIONS:
         err(key, f"unknown section (known: {', '.join(sorted(SECTIONS))})")
     head = data.get("experiment", {})
@@ -322,25 +349,7 @@ def load_experiment(ref: str | Path) -> Experiment:
     design_seed = _int(err, "experiment.design_seed", head.get("design_seed", 0), 0, 2**32 - 1)
     budget = _int(err, "experiment.budget_runs", head.get("budget_runs", DEFAULT_BUDGET), 1, 10**9)
     seeds = _seeds(err, head.get("seeds", 10))
-    over: dict[str, Any] = {}
-    for key, group in (("persons", "population"), ("years", "run")):
-        if key in head:
-            over[group] = {key: head[key]}
-            try:
-                Params().replace(**{group: {key: head[key]}})
-            except ParamError as e:
-                err(f"experiment.{key}", e.reason)
-    arms_table = data.get("arms", {"siloed": "siloed", "alliance": "alliance"})
-    if not isinstance(arms_table, dict) or not arms_table:
-        err("arms", "expected a table of NAME = scenario (a file or built-in name)")
-    arms = {}
-    for name, ref_ in arms_table.items():
-        if not isinstance(ref_, str):
-            err(f"arms.{name}", f"expected a scenario file or built-in name, got {ref_!r}")
-        try:
-            arms[name] = load(resolve(ref_, near=path.parent), over).params
-        except ScenarioError as e:
-            err(f"arms.{name}", str(e))
+    arms = _arms(err, path, head, data.get("arms", {"siloed": "siloed", "alliance": "alliance"}))
     base = next(iter(arms.values()))
     bounds = _bounds(err, base, data.get("parameters", {}))
     if design in ("sobol", "morris") and not bounds:
@@ -359,8 +368,8 @@ def load_experiment(ref: str | Path) -> Experiment:
         points[:, j] = np.clip(points[:, j], *bounds[key])  # samplers' round-off
         if _is_int(base, key):
             points[:, j] = np.round(points[:, j])
-    if design == "factorial":
-        points = np.unique(points, axis=0) if len(bounds) else points
+    if design == "factorial" and bounds:
+        points = np.unique(points, axis=0)  # integer rounding may merge levels
     name = head.get("name", path.stem)
     return Experiment(
         str(name), str(path), design, samples, levels, design_seed, seeds, budget,

@@ -136,9 +136,16 @@ def execute(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def batch_size(n_runs: int, workers: int, cap: int = 8) -> int:
-    """Runs per task: about four tasks per worker for load balance, at most ``cap``."""
-    return max(1, min(cap, math.ceil(n_runs / (4 * max(1, workers)))))
+def batch_size(n_runs: int, workers: int, person_weeks: float = 0.0) -> int:
+    """Runs per task: one for long runs (load balance at the tail), else up to 8 small runs.
+
+    Small runs are batched (about four tasks per worker) so that scheduling and file
+    writes stay small beside the model; a run of a million person-weeks or more (about
+    a second) is a task of its own.
+    """
+    if person_weeks >= 1e6:
+        return 1
+    return max(1, min(8, math.ceil(n_runs / (4 * max(1, workers)))))
 
 
 @dataclass
@@ -225,7 +232,8 @@ def run_sweep(
         todo = [r for r in exp.runs() if r.run_id not in done]
         if on_start:
             on_start(len(todo), len(done))
-        size = batch_size(len(todo), workers)
+        p = next(iter(exp.arms.values()))
+        size = batch_size(len(todo), workers, p.population.persons * (p.weeks + p.run.burn_in))
         batches = [todo[i : i + size] for i in range(0, len(todo), size)]
         columns = [*META, *exp.bounds, *exp.outputs, *TAIL]
         t0, model, failed = time.perf_counter(), 0.0, 0
