@@ -86,9 +86,9 @@ def test_seed_accepts_what_people_type(text, seed):
         ("seed", "abc", "whole number"),
         ("seed", "-3", "between 0"),
         ("seed", "2.5", "whole number"),
-        ("persons", "lots", "not a number"),
+        ("persons", "lots", "whole number of persons"),
         ("persons", "50", "200 to 20,000"),
-        ("persons", "", "Enter a number"),
+        ("persons", "2.5", "whole number of persons"),
     ],
 )
 def test_bad_values_give_a_message(field, value, words):

@@ -73,17 +73,17 @@ def Page():
     with solara.Column(style={"padding": "8px"}):
         StatusBar(session, tick, latency)
         with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab(TABS[0]):
+            with solara.lab.Tab(TABS[0]), solara.Column(classes=["cc-compare"]):
                 CompareView(session, tick)
-            with solara.lab.Tab(TABS[1]):
+            with solara.lab.Tab(TABS[1]), solara.Column(classes=["cc-network"]):
                 NetworkView(session, tick)
-            with solara.lab.Tab(TABS[2]):
+            with solara.lab.Tab(TABS[2]), solara.Column(classes=["cc-kim-loop"]):
                 KimView(session, tick)
-            with solara.lab.Tab(TABS[3]):
+            with solara.lab.Tab(TABS[3]), solara.Column(classes=["cc-spc"]):
                 SPCView(session, tick)
-            with solara.lab.Tab(TABS[4]):
+            with solara.lab.Tab(TABS[4]), solara.Column(classes=["cc-journey"]):
                 JourneyView(session, tick)
-            with solara.lab.Tab(TABS[5]):
+            with solara.lab.Tab(TABS[5]), solara.Column(classes=["cc-experiments"]):
                 ExperimentsView(draft, tab, reset, TABS)
 
 

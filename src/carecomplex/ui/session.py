@@ -127,13 +127,14 @@ def validate(d: Draft) -> tuple[Settings | None, dict[str, str]]:
         seed = parse_seed(d.seed)
     except ValueError as e:
         errors["seed"] = str(e)
+    lo, hi = PERSONS_RANGE
     try:
         persons = int(parse_number("population.persons", d.persons))
-        lo, hi = PERSONS_RANGE
+    except ValueError:
+        errors["persons"] = f"Enter a whole number of persons from {lo:,} to {hi:,}."
+    else:
         if not lo <= persons <= hi:
             errors["persons"] = f"The web UI runs {lo:,} to {hi:,} persons (use the CLI for more)."
-    except ValueError as e:
-        errors["persons"] = str(e)
     world: dict[str, dict[str, float]] = {}
     for key, text in d.world.items():
         try:
