@@ -169,3 +169,17 @@ def test_two_pages_have_independent_models(small_page):
     rc1.find(v.Btn, children=["Step"]).widget.click()
     assert _status(rc1).startswith("Week 4 of")
     assert _status(rc2).startswith("Week 0 of")
+
+
+def test_ui_command_serves_on_loopback_and_warns_otherwise(capsys, monkeypatch):
+    from carecomplex.cli import build_parser
+    from carecomplex.ui import serve
+
+    args = build_parser().parse_args(["ui", "--port", "9001"])
+    assert (args.host, args.port) == ("127.0.0.1", 9001)
+    assert serve.command("127.0.0.1", 9001)[-6:-2] == ["--host", "127.0.0.1", "--port", "9001"]
+    assert serve.is_loopback("localhost") and serve.is_loopback("::1")
+    assert not serve.is_loopback("0.0.0.0")
+    monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: 0)
+    assert serve.serve("0.0.0.0", 9001) == 0
+    assert "not loopback" in capsys.readouterr().err
