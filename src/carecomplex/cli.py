@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | sweep | analyse | params``.
+"""Command line: ``carecomplex run | compare | sweep | analyse | params | ui``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -410,6 +410,23 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Serve the Solara web UI (one model pair per browser session)."""
+    from carecomplex.ui.serve import serve
+
+    return serve(args.host, args.port)
+
+
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= v <= 65535:
+        raise argparse.ArgumentTypeError(f"expected 1 to 65535, got {v}")
+    return v
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text)
@@ -472,6 +489,10 @@ def build_parser() -> argparse.ArgumentParser:
     ana.set_defaults(func=cmd_analyse)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)
+    ui = sub.add_parser("ui", help="serve the web UI for students (Solara)")
+    ui.add_argument("--host", default="127.0.0.1", help="address (default %(default)s)")
+    ui.add_argument("--port", type=_port, default=8765, help="port (default %(default)s)")
+    ui.set_defaults(func=cmd_ui)
     return ap
 
 

@@ -1,0 +1,1 @@
+"""Solara web UI (``carecomplex ui``): paired siloed/alliance runs for students."""
