@@ -489,27 +489,33 @@ def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, 
     return out[0], out[1]
 
 
-def _screen_params(claim: Claim, key: str, multiple: float) -> dict[str, Any]:
+def _screen_params(claim: Claim, key: str, multiple: float) -> tuple[Params, Params]:
+    """Both arms with parameter ``key`` scaled by ``multiple``, each from its own value.
+
+    Scaling each arm's own value matters for parameters the scenarios set differently
+    (regime levers): x0 switches a lever off in both arms, x1 is the default point.
+    """
     group, name = key.split(".")
-    base, _ = arms(claim)
-    try:
-        value = getattr(getattr(base, group), name)
-    except AttributeError:
-        raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
-    new = value * multiple
-    if isinstance(value, int):
-        new = round(new)
-    extra = {group: {name: new}}
-    try:
-        arms(claim, extra)
-    except ClaimError as e:
-        raise ClaimError(
-            f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: "
-            f"{str(e).rsplit(': ', 1)[-1]}"
-        ) from None
-    return extra
+    scaled = []
+    for arm in arms(claim):
+        try:
+            value = getattr(getattr(arm, group), name)
+        except AttributeError:
+            raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
+        new = value * multiple
+        scaled.append(round(new) if isinstance(value, int) else new)
+    out = []
+    for i, new in enumerate(scaled):
+        try:
+            out.append(arms(claim, {group: {name: new}})[i])
+        except ClaimError as e:
+            raise ClaimError(
+                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: "
+                f"{str(e).rsplit(': ', 1)[-1]}"
+            ) from None
+    return out[0], out[1]
 
 
 # ---------------------------------------------------------------------------------
@@ -764,24 +770,33 @@ def verdict(claim: Claim, lo: float, hi: float, mean: float) -> tuple[str, str]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "inconclusive", "too few finite paired results for an interval"
     side = "at most" if claim.at_most else "at least"
-    span = f"the model's 95 % interval [{_num(lo)}, {_num(hi)}]"
+    span = f"the model's 95 % interval [{fmt(lo)}, {fmt(hi)}]"
     if (claim.at_most and hi <= b) or (not claim.at_most and lo >= b):
-        return "supported", f"{span} lies wholly within the claim ({side} {_num(b)})"
+        return "supported", f"{span} lies wholly within the claim ({side} {fmt(b)})"
     if (claim.at_most and lo > b) or (not claim.at_most and hi < b):
-        return "not supported", f"{span} lies wholly outside the claim ({side} {_num(b)})"
-    return "inconclusive", f"{span} straddles the claim's bound ({side} {_num(b)})"
+        return "not supported", f"{span} lies wholly outside the claim ({side} {fmt(b)})"
+    return "inconclusive", f"{span} straddles the claim's bound ({side} {fmt(b)})"
 
 
-def _num(x: float) -> str:
-    if not math.isfinite(x):
+def fmt(x: float | None, unit: str = "") -> str:
+    """A number for people: millions and billions shortened, NaN as n/a.
+
+    Money when ``unit`` starts with £.
+    """
+    if x is None or not math.isfinite(x):
         return "n/a"
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:,.2f}bn"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.4g}"
+    money = unit.startswith("£")
+    sign, a = ("-" if x < 0 else ""), abs(x)
+    pound = "£" if money else ""
+    if a >= 1e9:
+        return f"{sign}{pound}{a / 1e9:,.2f}bn"
+    if a >= 1e6:
+        return f"{sign}{pound}{a / 1e6:,.1f}m"
+    if a >= 1000 or (money and a >= 10):
+        return f"{sign}{pound}{a:,.0f}"
+    if a >= 1:
+        return f"{sign}{pound}{a:,.2f}"
+    return f"{sign}{pound}{a:.3g}"
 
 
 @dataclass
@@ -924,7 +939,7 @@ def tasks(claim: Claim, screen: bool = True) -> list[PairTask]:
     if screen:
         for key, (lo, hi) in claim.screen.items():
             for mult in (lo, hi):
-                b, a = arms(claim, _screen_params(claim, key, mult))
+                b, a = _screen_params(claim, key, mult)
                 point = f"{key}@{mult:g}"
                 out += [PairTask(claim, s, point, b, a) for s in claim.seeds[: claim.screen_seeds]]
     return out
@@ -934,8 +949,8 @@ def _screen_rows(claim: Claim, default: str, by_point: Mapping[str, list[PairRes
     rows = []
     for key, (lo, hi) in claim.screen.items():
         group, name = key.split(".")
-        base, _ = arms(claim)
-        value = getattr(getattr(base, group), name)
+        _, alt = arms(claim)
+        value = getattr(getattr(alt, group), name)  # the intervention arm's value
         for mult in (lo, hi):
             pairs = by_point.get(f"{key}@{mult:g}", [])
             e = effects(claim, pairs)

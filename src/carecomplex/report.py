@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from carecomplex.claims import METRICS, ClaimResult, Estimate
+from carecomplex.claims import METRICS, ClaimResult, Estimate, fmt
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
 ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
@@ -41,23 +41,6 @@ def _png(fig) -> bytes:
     fig.savefig(buf, format="png", bbox_inches="tight")
     _plt().close(fig)
     return buf.getvalue()
-
-
-def fmt(x: float, unit: str = "") -> str:
-    """A number for people: thousands separated, billions shortened, NaN as n/a."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if unit.startswith("£") or unit == "£":
-        if abs(x) >= 1e9:
-            return f"£{x / 1e9:,.2f}bn"
-        return f"£{x:,.0f}" if abs(x) >= 10 else f"£{x:,.2f}"
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:,.2f}bn"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.3g}"
 
 
 def effect_unit(r: ClaimResult) -> str:
@@ -118,6 +101,8 @@ def fig_effects(results: Sequence[ClaimResult]) -> bytes:
             ax.axvspan(lo - pad, c.bound, color="#d9f0d3", alpha=0.6, lw=0)
         else:
             ax.axvspan(c.bound, hi + pad, color="#d9f0d3", alpha=0.6, lw=0)
+        unit = _money(r)
+        ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
         ax.set_yticks([])
         ax.set_ylim(-0.7, 2.7)
         ax.invert_yaxis()
