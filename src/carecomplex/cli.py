@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | sweep | analyse | params | ui``.
+"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -402,6 +402,84 @@ def _workers(text: str) -> int:
     return v
 
 
+def cmd_claims(args: argparse.Namespace) -> int:
+    """Check claim files against paired counterfactual runs and write a report."""
+    from dataclasses import replace
+
+    from carecomplex import claims as cl
+
+    loaded = []
+    for path in args.files:
+        c = cl.load(path)
+        if args.seeds is not None:
+            c = replace(c, seeds=tuple(parse_seeds(args.seeds)))
+            if len(c.seeds) < 2:
+                raise UsageError("--seeds: a claim needs at least two paired seeds")
+            c = replace(c, screen_seeds=min(c.screen_seeds, len(c.seeds)))
+        if args.persons is not None:
+            c = replace(c, persons=args.persons)
+        loaded.append(c)
+    ids = [c.id for c in loaded]
+    if len(set(ids)) != len(ids):
+        raise UsageError(
+            f"claim ids repeat: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
+        )
+    from carecomplex import report  # after validation: imports numba and matplotlib
+
+    n = sum(len(cl.tasks(c, not args.no_screen)) for c in loaded)
+    t0 = time.perf_counter()
+    results = _check_claims(loaded, n, args)
+    secs = time.perf_counter() - t0
+    meta = _manifest([], [], secs, sys.argv)
+    meta.update(runs=n, claims={c.id: c.path for c in loaded})
+    report.write(Path(args.out), results, meta, persona=not args.no_persona)
+    for r in results:
+        print(f"{r.claim.id}: {r.verdict} ({r.reason})")
+    print(f"{n} paired runs in {secs:.1f} s; report in {Path(args.out) / 'report.html'}")
+    return 0
+
+
+def _check_claims(loaded: list, n: int, args: argparse.Namespace) -> list:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from contextlib import nullcontext
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from carecomplex import claims as cl
+
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler:
+        client = _connect(args.scheduler)
+        pool: Any = nullcontext(client.get_executor())
+    elif workers > 1 and n > 1:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    else:
+        pool = nullcontext(None)
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    ]
+    try:
+        with pool as ex, Progress(*columns, disable=args.quiet, transient=True) as bar:
+            task = bar.add_task("paired runs", total=n)
+            return cl.check(loaded, ex, not args.no_screen, progress=lambda r: bar.advance(task))
+    finally:
+        if args.scheduler:
+            client.close()
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter reference (Markdown)."""
     from carecomplex.docs import parameters_markdown
@@ -487,6 +565,19 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("dir", help="experiment directory written by sweep")
     ana.add_argument("--quiet", action="store_true", help="no tables")
     ana.set_defaults(func=cmd_analyse)
+    clm = sub.add_parser("claims", help="check claim files against paired counterfactuals")
+    clm.add_argument("files", nargs="+", help="claim files (experiments/claims/*.toml)")
+    clm.add_argument("--out", default="results/claims", help="report folder (default %(default)s)")
+    clm.add_argument("--seeds", help="override each claim's seeds: count, list or range")
+    clm.add_argument("--persons", type=_positive_int, help="override each claim's population")
+    clm.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
+    clm.add_argument(
+        "--workers", type=_workers, help="local worker processes (default: CPUs; 1 = in-process)"
+    )
+    clm.add_argument("--no-screen", action="store_true", help="skip the sensitivity screen")
+    clm.add_argument("--no-persona", action="store_true", help="skip the persona journey")
+    clm.add_argument("--quiet", action="store_true", help="no progress bar")
+    clm.set_defaults(func=cmd_claims)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)
     ui = sub.add_parser("ui", help="serve the web UI for students (Solara)")
@@ -498,12 +589,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    from carecomplex.claims import ClaimError
     from carecomplex.scenarios import ScenarioError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, UsageError) as e:
+    except (ScenarioError, UsageError, ClaimError) as e:
         print(f"carecomplex: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

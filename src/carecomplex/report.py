@@ -1,0 +1,573 @@
+"""Reports of claim checks: figures, a self-contained HTML page and a Markdown twin.
+
+Every figure is drawn with matplotlib's Agg backend (no display, no network) and saved
+as PNG; the HTML embeds them as data URIs so the page opens anywhere on its own, and the
+Markdown links to the same files under ``figures/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from carecomplex.claims import METRICS, ClaimResult, Estimate, fmt
+
+VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
+ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {"figure.dpi": 110, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+    )
+    return plt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def effect_unit(r: ClaimResult) -> str:
+    """Unit of the claim's effect measure."""
+    c = r.claim
+    unit = METRICS[c.metric].unit
+    if c.effect == "ratio":
+        return "ratio (intervention / baseline)"
+    if c.effect == "national":
+        return "£ per year, national"
+    if c.effect == "saving":
+        return f"saving, {unit}"
+    return f"difference, {unit}"
+
+
+def _money(r: ClaimResult) -> str:
+    c = r.claim
+    return "£" if METRICS[c.metric].is_cost and c.effect != "ratio" else ""
+
+
+def interval_text(e: Estimate, unit: str = "") -> str:
+    """'mean [lo, hi]'."""
+    return f"{fmt(e.mean, unit)} [{fmt(e.lo, unit)}, {fmt(e.hi, unit)}]"
+
+
+# ---------------------------------------------------------------------------------
+# Figures
+
+
+def fig_effects(results: Sequence[ClaimResult]) -> bytes:
+    """One panel per claim: counterfactual interval, naive before-after, the claim's bound."""
+    plt = _plt()
+    n = len(results)
+    fig, axes = plt.subplots(n, 1, figsize=(7.5, 1.25 * n + 0.6), squeeze=False)
+    for ax, r in zip(axes[:, 0], results, strict=True):
+        c = r.claim
+        rows = [
+            ("counterfactual (paired)", r.effect, VERDICT_COLOUR[r.verdict]),
+            ("before-after, intervention arm", r.before_after[1], "#7f7f7f"),
+            ("before-after, baseline arm", r.before_after[0], "#bdbdbd"),
+        ]
+        for y, (label, e, colour) in enumerate(rows):
+            if math.isfinite(e.mean):
+                lo = e.lo if math.isfinite(e.lo) else e.mean
+                hi = e.hi if math.isfinite(e.hi) else e.mean
+                ax.plot([lo, hi], [y, y], color=colour, lw=3, solid_capstyle="butt")
+                ax.plot(e.mean, y, "o", color=colour, ms=5)
+            ax.text(1.01, y, label, transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        ax.axvline(c.bound, color="black", ls="--", lw=1)
+        ax.axvline(c.value, color="black", ls=":", lw=1)
+        xs = [c.bound, c.value] + [
+            v for _, e, _ in rows for v in (e.lo, e.hi, e.mean) if math.isfinite(v)
+        ]
+        lo, hi = min(xs), max(xs)
+        pad = 0.08 * (hi - lo or abs(hi) or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+        if c.at_most:
+            ax.axvspan(lo - pad, c.bound, color="#d9f0d3", alpha=0.6, lw=0)
+        else:
+            ax.axvspan(c.bound, hi + pad, color="#d9f0d3", alpha=0.6, lw=0)
+        unit = _money(r)
+        ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
+        ax.set_yticks([])
+        ax.set_ylim(-0.7, 2.7)
+        ax.invert_yaxis()
+        ax.set_title(
+            f"{c.id}: {r.verdict}  ({effect_unit(r)})",
+            loc="left",
+            fontsize=8.5,
+            color=VERDICT_COLOUR[r.verdict],
+        )
+    axes[-1, 0].set_xlabel(
+        "green band: where the claim holds; dashed: its bound (claim with tolerance); "
+        "dotted: the value claimed",
+        fontsize=7,
+    )
+    fig.tight_layout()
+    return _png(fig)
+
+
+def fig_trajectory(r: ClaimResult) -> bytes:
+    """Rate per person-year over time in both arms (J-curve view) and their difference."""
+    plt = _plt()
+    c, tr = r.claim, r.trajectory
+    unit = METRICS[c.metric].unit
+    fig, (ax, ax2) = plt.subplots(
+        2, 1, figsize=(7.5, 4.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    mid = (tr["start"] + tr["end"]) / 2 / 52
+    for name in ("baseline", "intervention"):
+        label = f"{name}: {getattr(c, name)}"
+        ax.plot(mid, tr[name], color=ARM_COLOUR[name], label=label, marker=".")
+        ax.fill_between(
+            mid, tr[f"{name}_lo"], tr[f"{name}_hi"], color=ARM_COLOUR[name], alpha=0.15, lw=0
+        )
+    for a in (ax, ax2):
+        a.axvspan(c.window[0] / 52, c.window[1] / 52, color="#fee08b", alpha=0.35, lw=0)
+        a.axvspan(c.before[0] / 52, c.before[1] / 52, color="#e0e0e0", alpha=0.5, lw=0)
+    ax.set_ylabel(f"{c.metric}\n({unit})")
+    ax.legend(fontsize=7, frameon=False)
+    ax.set_title(
+        f"{c.id}: population {c.population}; yellow = claim window, grey = 'before' "
+        "window; bands 5-95 % of seeds",
+        loc="left",
+        fontsize=8,
+    )
+    ax2.bar(
+        mid,
+        tr["difference"],
+        width=(tr["end"] - tr["start"]) / 52 * 0.9,
+        color=np.where(tr["difference"] > 0, "#d6604d", "#4393c3"),
+    )
+    ax2.axhline(0, color="black", lw=0.8)
+    ax2.set_ylabel("intervention\n- baseline")
+    ax2.set_xlabel("measured years")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def fig_screen(r: ClaimResult) -> bytes | None:
+    """Tornado of the sensitivity screen: effect at each parameter's low and high."""
+    if not r.screen:
+        return None
+    plt = _plt()
+    c = r.claim
+    keys = list(dict.fromkeys(row.parameter for row in r.screen))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(keys) + 1.2))
+    for y, key in enumerate(keys):
+        for row in (x for x in r.screen if x.parameter == key):
+            e = row.effect
+            colour = VERDICT_COLOUR[row.verdict]
+            ax.plot(
+                [r.effect.mean, e.mean],
+                [y, y],
+                color=colour,
+                lw=6,
+                alpha=0.7,
+                solid_capstyle="butt",
+            )
+            ax.text(
+                e.mean,
+                y + 0.28,
+                f"x{row.multiple:g}" + (" *" if row.moves_verdict else ""),
+                fontsize=7,
+                ha="center",
+            )
+    ax.axvline(r.effect.mean, color="black", lw=1)
+    ax.axvline(c.bound, color="black", ls="--", lw=1)
+    ax.set_yticks(range(len(keys)), keys)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"mean effect ({effect_unit(r)}); * = verdict changes; colour = verdict there")
+    ax.set_title(
+        f"{c.id}: sensitivity screen (one at a time, {c.screen_seeds} paired seeds)",
+        loc="left",
+        fontsize=8.5,
+    )
+    fig.tight_layout()
+    return _png(fig)
+
+
+@dataclass
+class Journey:
+    """Weekly journey of one persona in one arm."""
+
+    arm: str
+    persona: str
+    cost: np.ndarray  # £ per week
+    crises: np.ndarray  # cumulative
+    trust: np.ndarray  # highest trust in a current worker
+    episodes: np.ndarray  # services involved this week
+
+
+def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None = None):
+    """Weekly journeys of a persona in both arms of a claim (one seed)."""
+    from carecomplex.claims import arms
+    from carecomplex.model import CareModel
+    from carecomplex.state import Persona
+
+    c = claim_result.claim
+    seed = c.seeds[0] if seed is None else seed
+    out = []
+    for name, params in zip(("baseline", "intervention"), arms(c), strict=True):
+        m = CareModel(params, rng=seed).run()
+        idx = np.flatnonzero(m.state.person.persona == Persona[persona.upper()])
+        if not len(idx):
+            continue
+        j = int(np.searchsorted(m.tracked, idx[0]))
+        cum = m.journeys[:, j, 0]
+        out.append(
+            Journey(
+                f"{name}: {getattr(c, name)}",
+                persona,
+                np.diff(np.concatenate([[0.0], cum])),
+                m.journeys[:, j, 1],
+                m.journeys[:, j, 2],
+                m.journeys[:, j, 3],
+            )
+        )
+    return out
+
+
+def fig_journeys(js: Sequence[Journey], title: str) -> bytes:
+    """Cost per week, crises, trust and services involved for one persona, by arm."""
+    plt = _plt()
+    fig, axes = plt.subplots(4, 1, figsize=(7.5, 6.2), sharex=True)
+    for k, j in enumerate(js):
+        colour = list(ARM_COLOUR.values())[k % 2]
+        t = np.arange(len(j.cost)) / 52
+        axes[0].plot(t, j.cost, color=colour, lw=0.8, label=j.arm)
+        axes[1].step(t, j.crises, color=colour, where="post")
+        axes[2].plot(t, j.trust, color=colour, lw=0.9)
+        axes[3].step(t, j.episodes, color=colour, where="post", lw=0.9)
+    axes[0].set_ylabel("cost\n(£/week)")
+    axes[1].set_ylabel("crises\n(cumulative)")
+    axes[2].set_ylabel("trust in\nworker")
+    axes[3].set_ylabel("services\ninvolved")
+    axes[3].set_xlabel("measured years")
+    axes[0].legend(fontsize=7, frameon=False)
+    axes[0].set_title(title, loc="left", fontsize=8.5)
+    fig.tight_layout()
+    return _png(fig)
+
+
+# ---------------------------------------------------------------------------------
+# Documents
+
+
+def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
+    c = r.claim
+    money = _money(r)
+    unit = METRICS[c.metric].unit
+    rows = [
+        ("Claim", c.statement),
+        ("Source", c.source),
+        ("Verdict", f"{r.verdict}: {r.reason}"),
+        (
+            "Probability the claim holds",
+            f"{r.p_holds:.3f} (t posterior of the mean paired effect; model assumptions only)"
+            if math.isfinite(r.p_holds)
+            else "n/a",
+        ),
+        (
+            "Counterfactual effect",
+            f"{interval_text(r.effect, money)} {effect_unit(r)}; claimed {fmt(c.value, money)}, "
+            f"bound with {c.tolerance:.0%} tolerance {fmt(c.bound, money)}",
+        ),
+        (
+            "Rates in the window",
+            f"baseline {interval_text(r.rates[0], money or unit)}, intervention "
+            f"{interval_text(r.rates[1], money or unit)} ({unit})",
+        ),
+        (
+            "Naive before-after (same people)",
+            f"intervention arm {interval_text(r.before_after[1], money)}; baseline arm, where "
+            f"nothing changed, {interval_text(r.before_after[0], money)}",
+        ),
+    ]
+    if r.cashable is not None and r.non_cashable is not None:
+        label = "saving" if c.effect != "difference" else "difference"
+        note = (
+            " (cohort: estimated from each budget holder's cashable share)"
+            if c.population not in ("everyone", "complex")
+            else ""
+        )
+        rows.append(
+            (
+                f"Cashable / non-cashable {label}",
+                f"{interval_text(r.cashable, '£')} / {interval_text(r.non_cashable, '£')} per "
+                f"person-year{note}",
+            )
+        )
+    if c.national is not None and r.national is not None:
+        rows.append(
+            (
+                "National extrapolation",
+                f"{interval_text(r.national, '£')} a year = model saving per person-year x "
+                f"{c.national.count:,} people; claimed {fmt(c.national.claimed_total, '£')}",
+            )
+        )
+        rows.append(("Prevalence definition", c.national.definition))
+    moved = [f"{s.parameter} x{s.multiple:g} -> {s.verdict}" for s in r.screen if s.moves_verdict]
+    if r.screen:
+        rows.append(
+            ("Sensitivity screen", "; ".join(moved) if moved else "no parameter moved the verdict")
+        )
+    pop = c.population
+    if pop == "top_cost":
+        pop = (
+            f"top {c.fraction:.0%} of {c.among} by cost over weeks {c.select_week - c.lookback}"
+            f"-{c.select_week} (chosen in the baseline arm, followed in both)"
+        )
+    elif pop == "persona":
+        pop = f"persona {c.persona}"
+    rows.append(
+        (
+            "Assumptions",
+            f"baseline {c.baseline}, intervention {c.intervention}; population {pop} "
+            f"(about {r.cohort:,.0f} persons); {c.persons:,} persons simulated for {c.years:g} "
+            f"years after burn-in; window weeks {c.window[0]}-{c.window[1]}, before "
+            f"{c.before[0]}-{c.before[1]}; {r.effect.n} paired seeds; overrides "
+            f"{dict(c.parameters) or 'none'}",
+        )
+    )
+    if c.notes:
+        rows.append(("Notes", " ".join(c.notes.split())))
+    return rows
+
+
+def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
+    """One row per claim: id, verdict, effect with interval, claimed, P(holds), naive."""
+    out = []
+    for r in results:
+        money = _money(r)
+        out.append(
+            [
+                r.claim.id,
+                r.verdict,
+                interval_text(r.effect, money),
+                fmt(r.claim.value, money),
+                f"{r.p_holds:.2f}" if math.isfinite(r.p_holds) else "n/a",
+                fmt(r.before_after[1].mean, money),
+            ]
+        )
+    return out
+
+
+HEAD = ["claim", "verdict", "model effect [95 % CI]", "claimed", "P(holds)", "naive before-after"]
+
+
+def figures(results: Sequence[ClaimResult], persona: bool = True) -> dict[str, bytes]:
+    """Every figure of a report, by file name."""
+    out = {"effects.png": fig_effects(results)}
+    for r in results:
+        out[f"trajectory_{r.claim.id}.png"] = fig_trajectory(r)
+        s = fig_screen(r)
+        if s is not None:
+            out[f"screen_{r.claim.id}.png"] = s
+    if persona and results:
+        r = next((x for x in results if x.claim.population == "persona"), results[0])
+        name = r.claim.persona or "brian"
+        js = journeys(r, name)
+        if js:
+            out["journey.png"] = fig_journeys(
+                js, f"persona {name}: weekly journey, seed {r.claim.seeds[0]} ({r.claim.id} arms)"
+            )
+    return out
+
+
+INTRO = (
+    "Each claim is checked against the model's counterfactual: the same simulated persons, "
+    "meeting the same shocks (common random numbers), under the baseline and the "
+    "intervention scenario. The before-after estimate on the same people is shown beside it "
+    "because it is what most evaluations report; where it differs from the counterfactual, "
+    "the difference is regression to the mean and secular change, not the intervention. "
+    "Verdicts hold under the model's assumptions only (docs/ODD.md lists them)."
+)
+
+
+def markdown(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict) -> str:
+    """The report as Markdown, linking ``figures/*.png``."""
+    lines = ["# carecomplex claims report", "", INTRO, "", _meta_line(meta), ""]
+    lines += ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    lines += ["| " + " | ".join(row) + " |" for row in verdict_table(results)]
+    lines += ["", "![effects](figures/effects.png)", ""]
+    for r in results:
+        lines += [f"## {r.claim.id}", ""]
+        lines += [f"- **{k}:** {v}" for k, v in claim_rows(r)]
+        lines += ["", f"![trajectory](figures/trajectory_{r.claim.id}.png)", ""]
+        if f"screen_{r.claim.id}.png" in figs:
+            lines += [f"![screen](figures/screen_{r.claim.id}.png)", ""]
+    if "journey.png" in figs:
+        lines += ["## Persona journey", "", "![journey](figures/journey.png)", ""]
+    return "\n".join(lines)
+
+
+def _meta_line(meta: dict) -> str:
+    return (
+        f"carecomplex {meta.get('carecomplex', '?')}, git {meta.get('git_revision', '?')}, "
+        f"created {meta.get('created', '?')}, {meta.get('runs', '?')} paired runs in "
+        f"{meta.get('seconds', '?')} s."
+    )
+
+
+def _img(data: bytes, alt: str) -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
+
+
+def html_page(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict) -> str:
+    """The report as one self-contained HTML page (figures embedded)."""
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>carecomplex claims report</title><style>",
+        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+        "color:#222;line-height:1.45}table{border-collapse:collapse;margin:1rem 0}"
+        "td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}"
+        "th{background:#f3f3f3}img{max-width:100%}.v{font-weight:600}"
+        "dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem}</style></head><body>",
+        "<h1>carecomplex claims report</h1>",
+        f"<p>{e(INTRO)}</p><p><small>{e(_meta_line(meta))}</small></p>",
+        "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEAD) + "</tr>",
+    ]
+    for row in verdict_table(results):
+        colour = VERDICT_COLOUR.get(row[1], "#222")
+        cells = [f"<td>{e(x)}</td>" for x in row]
+        cells[1] = f"<td class='v' style='color:{colour}'>{e(row[1])}</td>"
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+    parts += ["</table>", _img(figs["effects.png"], "effect intervals")]
+    for r in results:
+        cid = r.claim.id
+        parts.append(f"<h2 id='{e(cid)}'>{e(cid)}</h2><dl>")
+        parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in claim_rows(r)]
+        parts.append("</dl>")
+        parts.append(_img(figs[f"trajectory_{cid}.png"], f"trajectory of {cid}"))
+        if f"screen_{cid}.png" in figs:
+            parts.append(_img(figs[f"screen_{cid}.png"], f"sensitivity screen of {cid}"))
+    if "journey.png" in figs:
+        parts += ["<h2>Persona journey</h2>", _img(figs["journey.png"], "persona journey")]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
+    """Two tidy tables: one row per claim, and one row per paired run (seed, point)."""
+    import pandas as pd
+
+    from carecomplex.claims import effect_of, rate
+
+    rows = []
+    for r in results:
+        c = r.claim
+        row = {
+            "claim": c.id,
+            "verdict": r.verdict,
+            "reason": r.reason,
+            "p_holds": r.p_holds,
+            "effect": c.effect,
+            "claimed": c.value,
+            "bound": c.bound,
+            "mean": r.effect.mean,
+            "lo": r.effect.lo,
+            "hi": r.effect.hi,
+            "n": r.effect.n,
+            "baseline_rate": r.rates[0].mean,
+            "intervention_rate": r.rates[1].mean,
+            "before_after_intervention": r.before_after[1].mean,
+            "before_after_baseline": r.before_after[0].mean,
+            "cashable": r.cashable.mean if r.cashable else math.nan,
+            "non_cashable": r.non_cashable.mean if r.non_cashable else math.nan,
+            "national": r.national.mean if r.national else math.nan,
+            "national_lo": r.national.lo if r.national else math.nan,
+            "national_hi": r.national.hi if r.national else math.nan,
+            "cohort": r.cohort,
+            "moved_by": "; ".join(
+                f"{s.parameter}@{s.multiple:g}" for s in r.screen if s.moves_verdict
+            ),
+        }
+        rows.append(row)
+    runs = []
+    for r in results:
+        c = r.claim
+        scale = METRICS[c.metric].scale
+        for p in r.pairs:
+            b = rate(p.arms[0], p.snap, c.window, scale)
+            i = rate(p.arms[1], p.snap, c.window, scale)
+            runs.append(
+                {
+                    "claim": c.id,
+                    "point": p.point,
+                    "seed": p.seed,
+                    "baseline_rate": b,
+                    "intervention_rate": i,
+                    "effect": effect_of(c, b, i),
+                    "cohort": p.cohort,
+                    "seconds": p.seconds,
+                }
+            )
+        for s in r.screen:
+            runs.append(
+                {
+                    "claim": c.id,
+                    "point": f"{s.parameter}@{s.multiple:g}",
+                    "seed": -1,
+                    "baseline_rate": math.nan,
+                    "intervention_rate": math.nan,
+                    "effect": s.effect.mean,
+                    "cohort": math.nan,
+                    "seconds": math.nan,
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(runs)
+
+
+def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool = True) -> None:
+    """Write the report and its tables into ``out``, all or nothing.
+
+    Files (report.html, report.md, figures/, claims.parquet, runs.parquet, manifest.json)
+    go into a temporary folder first and are then moved into place.
+    """
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    figs = figures(results, persona)
+    summary, runs = tables(results)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
+        t = Path(tmp)
+        (t / "figures").mkdir()
+        for name, data in figs.items():
+            (t / "figures" / name).write_bytes(data)
+        (t / "report.md").write_text(markdown(results, figs, meta), encoding="utf-8")
+        (t / "report.html").write_text(html_page(results, figs, meta), encoding="utf-8")
+        summary.to_parquet(t / "claims.parquet", index=False)
+        runs.to_parquet(t / "runs.parquet", index=False)
+        (t / "manifest.json").write_text(json.dumps(meta, indent=2, default=str), "utf-8")
+        if (out / "figures").exists():
+            shutil.rmtree(out / "figures")
+        for name in (
+            "figures",
+            "report.md",
+            "report.html",
+            "claims.parquet",
+            "runs.parquet",
+            "manifest.json",
+        ):
+            os.replace(t / name, out / name)
