@@ -769,13 +769,14 @@ def verdict(claim: Claim, lo: float, hi: float, mean: float) -> tuple[str, str]:
     b = claim.bound
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "inconclusive", "too few finite paired results for an interval"
-    side = "at most" if claim.at_most else "at least"
-    span = f"the model's 95 % interval [{fmt(lo)}, {fmt(hi)}]"
+    u = "£" if METRICS[claim.metric].is_cost and claim.effect != "ratio" else ""
+    side = f"{'at most' if claim.at_most else 'at least'} {fmt(b, u)}"
+    span = f"the model's 95 % interval [{fmt(lo, u)}, {fmt(hi, u)}]"
     if (claim.at_most and hi <= b) or (not claim.at_most and lo >= b):
-        return "supported", f"{span} lies wholly within the claim ({side} {fmt(b)})"
+        return "supported", f"{span} lies wholly within the claim ({side})"
     if (claim.at_most and lo > b) or (not claim.at_most and hi < b):
-        return "not supported", f"{span} lies wholly outside the claim ({side} {fmt(b)})"
-    return "inconclusive", f"{span} straddles the claim's bound ({side} {fmt(b)})"
+        return "not supported", f"{span} lies wholly outside the claim ({side})"
+    return "inconclusive", f"{span} straddles the claim's bound ({side})"
 
 
 def fmt(x: float | None, unit: str = "") -> str:
