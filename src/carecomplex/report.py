@@ -102,6 +102,7 @@ def fig_effects(results: Sequence[ClaimResult]) -> bytes:
         else:
             ax.axvspan(c.bound, hi + pad, color="#d9f0d3", alpha=0.6, lw=0)
         unit = _money(r)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(6))
         ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
         ax.set_yticks([])
         ax.set_ylim(-0.7, 2.7)
