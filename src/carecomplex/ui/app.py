@@ -70,7 +70,8 @@ def Page():
         solara.Text("carecomplex: siloed vs alliance care, side by side")
     with solara.Sidebar():
         Controls(draft, errors, message, playing, weeks, step_once, reset, session)
-    with solara.Column(style={"padding": "8px"}):
+    # bottom padding keeps the last row of plots clear of Solara's corner badge
+    with solara.Column(style={"padding": "8px 8px 48px 8px"}):
         StatusBar(session, tick, latency)
         with solara.lab.Tabs(value=tab, lazy=True):
             with solara.lab.Tab(TABS[0]), solara.Column(classes=["cc-compare"]):

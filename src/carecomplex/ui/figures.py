@@ -110,7 +110,7 @@ def compare_figure(s: Session) -> Figure:
         vals = [h[f"  {label} (£)"] for label in HOLDER_LABELS]
         ax.bar(x + (k - 0.5) * 0.4, np.nan_to_num(vals), 0.4, color=color, label=arm.label)
     ax.set_xticks(x, [lb.split()[0] for lb in HOLDER_LABELS], rotation=30, fontsize=8)
-    ax.set_title("Cost per person-year by budget holder (£)", fontsize=10)
+    ax.set_title("Cost per person-year\nby budget holder (£)", fontsize=10)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.1, hspace=0.45, wspace=0.3)
     return fig
 
