@@ -366,8 +366,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             if client:
                 client.close()
     share = f"{rep.outside_share:.1%}" if rep.ran else "-"
+    on = f"{workers} worker{'s' * (workers != 1)}"
     print(
-        f"{exp.name}: {rep.ran} runs in {rep.wall_seconds:.1f} s on {workers} workers "
+        f"{exp.name}: {rep.ran} runs in {rep.wall_seconds:.1f} s on {on} "
         f"({rep.skipped} done before, {rep.failed} failed; time outside the model {share}); "
         f"results in {args.out}"
     )
