@@ -153,7 +153,8 @@ def _write_outputs(out: Path, files: dict[str, Any]) -> None:
             os.replace(Path(tmp) / name, out / name)
 
 
-def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
+def _progress(quiet: bool) -> Any:
+    """A rich progress bar with count, elapsed time and an estimate of time left."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -163,9 +164,6 @@ def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
         TimeRemainingColumn,
     )
 
-    from carecomplex.runner import run_all
-
-    t0 = time.perf_counter()
     columns = [
         TextColumn("{task.description}"),
         BarColumn(),
@@ -174,7 +172,14 @@ def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
         TextColumn("eta"),
         TimeRemainingColumn(),
     ]
-    with Progress(*columns, disable=quiet, transient=True) as bar:
+    return Progress(*columns, disable=quiet, transient=True)
+
+
+def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
+    from carecomplex.runner import run_all
+
+    t0 = time.perf_counter()
+    with _progress(quiet) as bar:
         task = bar.add_task("runs (first includes JIT compile)", total=len(arms) * len(seeds))
         results = run_all(
             [(a.name, a.params) for a in arms], seeds, progress=lambda r: bar.advance(task)
@@ -298,15 +303,6 @@ def _print_pooled(table: Any, title: str) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment file into a results store (resumable), then report."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from carecomplex.experiment import load_experiment
 
     exp = load_experiment(args.file)  # bad input stops here, before anything is written
@@ -329,15 +325,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "mesa": mesa.__version__,
         },
     }
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, disable=args.quiet, transient=True) as bar:
+    with _progress(args.quiet) as bar:
         task = bar.add_task("runs", total=None)
         failed = 0
 
@@ -396,13 +384,6 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return _analyse(Path(args.dir), quiet=args.quiet)
 
 
-def _workers(text: str) -> int:
-    v = _positive_int(text)
-    if v > 1024:
-        raise argparse.ArgumentTypeError(f"expected 1 to 1024 workers, got {v}")
-    return v
-
-
 def cmd_claims(args: argparse.Namespace) -> int:
     """Check claim files against paired counterfactual runs and write a report."""
     from dataclasses import replace
@@ -445,15 +426,6 @@ def _check_claims(loaded: list, n: int, args: argparse.Namespace) -> list:
     from concurrent.futures import ProcessPoolExecutor
     from contextlib import nullcontext
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from carecomplex import claims as cl
 
     workers = args.workers or os.cpu_count() or 1
@@ -464,16 +436,8 @@ def _check_claims(loaded: list, n: int, args: argparse.Namespace) -> list:
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     else:
         pool = nullcontext(None)
-    columns = [
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    ]
     try:
-        with pool as ex, Progress(*columns, disable=args.quiet, transient=True) as bar:
+        with pool as ex, _progress(args.quiet) as bar:
             task = bar.add_task("paired runs", total=n)
             return cl.check(loaded, ex, not args.no_screen, progress=lambda r: bar.advance(task))
     finally:
@@ -496,24 +460,24 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return serve(args.host, args.port)
 
 
-def _port(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= v <= 65535:
-        raise argparse.ArgumentTypeError(f"expected 1 to 65535, got {v}")
-    return v
+def _bounded_int(lo: int, hi: int, what: str = "") -> Any:
+    """An argparse type: a whole number from ``lo`` to ``hi``."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"expected {lo} to {hi}{what}, got {v}")
+        return v
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= v <= 5_000_000:
-        raise argparse.ArgumentTypeError(f"expected 1 to 5000000, got {v}")
-    return v
+_port = _bounded_int(1, 65535)
+_positive_int = _bounded_int(1, 5_000_000)
+_workers = _bounded_int(1, 1024, " workers")
 
 
 def _years(text: str) -> float:
