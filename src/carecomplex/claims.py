@@ -729,18 +729,10 @@ def effect_of(claim: Claim, base: float, alt: float) -> float:
 
 def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, float, int]:
     """Mean, two-sided t interval and n of the finite values of ``x``."""
-    from scipy import stats
+    from carecomplex.runner import interval
 
     a = np.asarray(x, dtype=float)
-    a = a[np.isfinite(a)]
-    n = len(a)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    m = float(a.mean())
-    if n < 2:
-        return m, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / math.sqrt(n))
-    return m, m - half, m + half, n
+    return (*interval(a, level), int(np.isfinite(a).sum()))
 
 
 def p_holds(claim: Claim, x: Sequence[float]) -> float:
