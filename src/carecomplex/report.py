@@ -269,6 +269,16 @@ def fig_journeys(js: Sequence[Journey], title: str) -> bytes:
 # Documents
 
 
+def _seeds_used(r: ClaimResult) -> str:
+    n, of = r.effect.n, len(r.claim.seeds)
+    if n == of:
+        return f"{n} paired seeds"
+    return (
+        f"{n} of {of} paired seeds (the others give no finite effect: the population had no "
+        "person-years in a window, or the baseline rate was zero)"
+    )
+
+
 def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
     """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
     c = r.claim
@@ -342,7 +352,7 @@ def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
             f"baseline {c.baseline}, intervention {c.intervention}; population {pop} "
             f"(about {r.cohort:,.0f} persons); {c.persons:,} persons simulated for {c.years:g} "
             f"years after burn-in; window weeks {c.window[0]}-{c.window[1]}, before "
-            f"{c.before[0]}-{c.before[1]}; {r.effect.n} paired seeds; overrides "
+            f"{c.before[0]}-{c.before[1]}; {_seeds_used(r)}; overrides "
             f"{dict(c.parameters) or 'none'}",
         )
     )
