@@ -435,7 +435,10 @@ _GROUP_TYPES = {
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(out.get(k, {}), v) if isinstance(v, Mapping) else v
+        if isinstance(v, Mapping):
+            below = out.get(k)
+            v = _merge(below if isinstance(below, Mapping) else {}, v)
+        out[k] = v
     return out
 
 

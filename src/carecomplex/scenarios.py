@@ -9,6 +9,7 @@ key and the allowed range.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,33 @@ from carecomplex.params import ParamError, Params, _merge, from_dict, to_dict
 
 BUILTIN = Path(__file__).parent / "scenarios"
 TOP_KEYS = {"name", "description", "extends"}
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+"""Names that become parts of output file names (arm names, claim ids): no paths."""
+
+
+MAX_DEPTH = 8
+"""Deepest nesting of tables and arrays accepted in user files (the deepest needed is 3)."""
 
 
 class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message is one line."""
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The dotted key where tables or arrays nest deeper than ``limit``, else None.
+
+    Checked without recursion, before any recursive merge or flatten sees the data.
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        x, key, depth = stack.pop()
+        if depth > limit:
+            return key
+        if isinstance(x, dict):
+            stack += [(v, f"{key}.{k}" if key else k, depth + 1) for k, v in x.items()]
+        elif isinstance(x, list):
+            stack += [(v, key, depth + 1) for v in x]
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,15 +58,23 @@ class Scenario:
     path: str
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False for names the system cannot look up (too long, NUL)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(ref: str | Path, near: Path | None = None) -> Path:
     """A path as given (or beside ``near``) if it exists, else a built-in of that name."""
     path = Path(ref)
-    if near is not None and not path.is_absolute() and (near / path).exists():
+    if near is not None and not path.is_absolute() and _exists(near / path):
         return near / path
-    if path.exists():
+    if _exists(path):
         return path
     builtin = BUILTIN / f"{path.stem if path.suffix == '.toml' else ref}.toml"
-    if builtin.exists() and (path.parent == Path(".") or path.parent.name == "scenarios"):
+    if _exists(builtin) and (path.parent == Path(".") or path.parent.name == "scenarios"):
         return builtin
     known = ", ".join(sorted(p.stem for p in BUILTIN.glob("*.toml")))
     raise ScenarioError(f"{ref}: file not found (built-in scenarios: {known})")
@@ -56,8 +88,12 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML: nested too deeply") from None
     except OSError as e:
         raise ScenarioError(f"{path}: cannot read ({e.strerror})") from None
+    if (deep := too_deep(data)) is not None:
+        raise ScenarioError(f"{path}: {deep}: nested more than {MAX_DEPTH} levels deep")
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{path}: {key}: expected a string")
@@ -68,7 +104,10 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
             raise ScenarioError(f"{path}: extends: {e}") from None
         if parent.resolve() in seen:
             raise ScenarioError(f"{path}: extends: circular reference to {parent}")
-        base = _read(parent, (*seen, path.resolve()))
+        try:
+            base = _read(parent, (*seen, path.resolve()))
+        except ScenarioError as e:
+            raise ScenarioError(f"{path}: extends: {e}") from None
         base = {k: v for k, v in base.items() if k not in TOP_KEYS}
         data = _merge(base, {k: v for k, v in data.items() if k != "extends"})
     return data
@@ -93,4 +132,14 @@ def load_params(ref: str | Path) -> Params:
     return load(ref).params
 
 
-__all__ = ["Params", "Scenario", "ScenarioError", "load", "load_params", "resolve"]
+__all__ = [
+    "MAX_DEPTH",
+    "SAFE_NAME",
+    "Params",
+    "Scenario",
+    "ScenarioError",
+    "load",
+    "load_params",
+    "resolve",
+    "too_deep",
+]
