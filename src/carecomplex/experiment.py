@@ -48,10 +48,11 @@ import numpy as np
 
 from carecomplex.metrics import summary_names
 from carecomplex.params import ParamError, Params, to_dict
-from carecomplex.scenarios import ScenarioError, load, resolve
+from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, ScenarioError, load, resolve, too_deep
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 DEFAULT_BUDGET = 10_000
+MAX_SEED = 2**63 - 1  # run.seed's range
 OUTPUT_SETS: dict[str, tuple[str, ...]] = {
     "headline": (
         "cost_total:complex",
@@ -199,10 +200,15 @@ def _int(err: Any, key: str, value: Any, lo: int, hi: int) -> int:
 def _seeds(err: Any, value: Any) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         return tuple(range(1, _int(err, "experiment.seeds", value, 1, 100_000) + 1))
-    ok = isinstance(value, list) and value
-    ok = ok and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+    ok = isinstance(value, list) and 1 <= len(value) <= 100_000
+    ok = ok and all(
+        isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in value
+    )
     if not ok or len(set(value)) != len(value):
-        err("experiment.seeds", f"expected a count or a list of distinct seeds >= 0, got {value!r}")
+        err(
+            "experiment.seeds",
+            f"expected a count or a list of distinct seeds from 0 to {MAX_SEED}, got {value!r}",
+        )
     return tuple(value)
 
 
@@ -233,11 +239,13 @@ def _bounds(err: Any, base: Params, table: Any) -> dict[str, tuple[float, float]
 
 def _outputs(err: Any, table: Any) -> tuple[str, ...]:
     table = {"set": "headline"} if table is None else table
-    if not isinstance(table, dict) or set(table) - {"set", "metrics"}:
+    if not isinstance(table, dict):
         err("outputs", "expected a table with 'set' and/or 'metrics'")
+    for key in set(table) - {"set", "metrics"}:
+        err(f"outputs.{key}", "unknown key (known: metrics, set)")
     names: list[str] = []
     if "set" in table:
-        if table["set"] not in OUTPUT_SETS:
+        if not isinstance(table["set"], str) or table["set"] not in OUTPUT_SETS:
             err(
                 "outputs.set",
                 f"unknown output set {table['set']!r} (known: {', '.join(OUTPUT_SETS)})",
@@ -297,6 +305,8 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         raise ExperimentError(f"{path}: cannot read ({e})") from None
     except tomllib.TOMLDecodeError as e:
         raise ExperimentError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ExperimentError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _arms(err: Any, path: Path, head: dict[str, Any], table: Any) -> dict[str, Params]:
@@ -313,6 +323,8 @@ def _arms(err: Any, path: Path, head: dict[str, Any], table: Any) -> dict[str, P
         err("arms", "expected a table of NAME = scenario (a file or built-in name)")
     arms = {}
     for name, ref in table.items():
+        if not SAFE_NAME.fullmatch(name):
+            err(f"arms.{name}", "expected a name of letters, digits, '_', '.' or '-' (at most 64)")
         if not isinstance(ref, str):
             err(f"arms.{name}", f"expected a scenario file or built-in name, got {ref!r}")
         try:
@@ -330,13 +342,20 @@ def load_experiment(ref: str | Path) -> Experiment:
         raise ExperimentError(f"{path}: {key}: {reason}")
 
     text, data = _read(path)
+    if (deep := too_deep(data)) is not None:
+        err(deep, f"nested more than {MAX_DEPTH} levels deep")
     for key in set(data) - SECTIONS:
         err(key, f"unknown section (known: {', '.join(sorted(SECTIONS))})")
     head = data.get("experiment", {})
+    if not isinstance(head, dict):
+        err("experiment", f"expected a table, got {type(head).__name__}")
     for key in set(head) - EXPERIMENT_KEYS:
         err(f"experiment.{key}", f"unknown key (known: {', '.join(sorted(EXPERIMENT_KEYS))})")
+    for key in ("name", "description"):
+        if key in head and not isinstance(head[key], str):
+            err(f"experiment.{key}", f"expected a string, got {head[key]!r}")
     design = head.get("design", "factorial")
-    if design not in DESIGNS:
+    if not isinstance(design, str) or design not in DESIGNS:
         err("experiment.design", f"unknown design {design!r} (known: {', '.join(DESIGNS)})")
     samples = _int(err, "experiment.samples", head.get("samples", 8), 1, 1_000_000)
     levels = _int(
