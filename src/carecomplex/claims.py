@@ -39,6 +39,7 @@ import numpy as np
 
 from carecomplex.costs import ITEMS, Holder, Item
 from carecomplex.params import ParamError, Params
+from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, too_deep
 from carecomplex.state import Event, Persona
 
 # ---------------------------------------------------------------------------------
@@ -109,6 +110,10 @@ DEFAULT_SCREEN: dict[str, tuple[float, float]] = {
     "crisis.need_slope": (0.75, 1.25),
 }
 """Default sensitivity screen: parameter -> (low, high) as multiples of its value."""
+
+
+MAX_SEED = 2**63 - 1  # run.seed's range
+MAX_VALUE = 1e15  # claimed values and totals, in the metric's unit (£ or counts)
 
 
 class ClaimError(ValueError):
@@ -263,10 +268,10 @@ def _seeds(path: str, value: int | list) -> tuple[int, ...]:
         if not 2 <= value <= 1000:
             raise _fail(path, "run.seeds", f"expected a count from 2 to 1000, got {value}")
         return tuple(range(1, value + 1))
-    if len(value) < 2 or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value
+    if not 2 <= len(value) <= 1000 or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in value
     ):
-        raise _fail(path, "run.seeds", "expected at least two non-negative integer seeds")
+        raise _fail(path, "run.seeds", f"expected 2 to 1000 integer seeds from 0 to {MAX_SEED}")
     if len(set(value)) != len(value):
         raise _fail(path, "run.seeds", "seeds repeat")
     return tuple(value)
@@ -292,6 +297,10 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
     ):
         if key not in c:
             raise _fail(path, f"claim.{key}", "missing")
+    if not SAFE_NAME.fullmatch(c["id"]):
+        raise _fail(
+            path, "claim.id", "expected a name of letters, digits, '_', '.' or '-' (at most 64)"
+        )
     persons = run.get("persons", 4000)
     if not 50 <= persons <= 1_000_000:
         raise _fail(path, "run.persons", f"expected 50 to 1000000 persons, got {persons}")
@@ -330,6 +339,8 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
             path, "claim.effect", f"unknown effect {effect!r} (known: {', '.join(EFFECTS)})"
         )
     value = c["value"]
+    if not abs(value) <= MAX_VALUE:
+        raise _fail(path, "claim.value", f"expected at most {MAX_VALUE:g} in size, got {value}")
     if effect == "ratio" and not value > 0:
         raise _fail(path, "claim.value", f"a ratio must be above 0, got {value}")
     if effect in ("saving", "national") and not value > 0:
@@ -358,7 +369,9 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
     if population == "top_cost":
         if not 0 < fraction <= 1:
             raise _fail(path, "claim.fraction", f"expected 0 < fraction <= 1, got {fraction}")
-        if not 1 <= lookback <= select_week <= weeks:
+        if not 1 <= lookback <= weeks:
+            raise _fail(path, "claim.lookback", f"expected 1 to {weeks} weeks, got {lookback}")
+        if not lookback <= select_week <= weeks:
             raise _fail(
                 path,
                 "claim.select_week",
@@ -378,8 +391,14 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
         for key in ("count", "definition", "claimed_total"):
             if key not in n:
                 raise _fail(path, f"national.{key}", "missing (national claims need it)")
-        if not n["count"] > 0 or not n["claimed_total"] > 0:
-            raise _fail(path, "national", "count and claimed_total must be above 0")
+        if not 0 < n["count"] <= 10**10:
+            raise _fail(path, "national.count", f"expected 1 to 1e10 persons, got {n['count']}")
+        if not 0 < n["claimed_total"] <= MAX_VALUE:
+            raise _fail(
+                path,
+                "national.claimed_total",
+                f"expected above 0 and at most {MAX_VALUE:g}, got {n['claimed_total']}",
+            )
         national = National(n["count"], n["definition"], n["claimed_total"], n.get("source", ""))
         if effect == "national" and not math.isclose(value, n["claimed_total"]):
             raise _fail(
@@ -390,6 +409,10 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
     params = data.get("parameters", {})
     if not isinstance(params, Mapping):
         raise _fail(path, "parameters", "expected a table of parameter groups")
+    try:
+        Params().replace(**params)
+    except ParamError as e:
+        raise _fail(path, f"parameters.{e.key}", e.reason) from None
     screen = _screen(path, data.get("sensitivity", None))
     return Claim(
         id=c["id"],
@@ -451,8 +474,12 @@ def load(path: str | Path) -> Claim:
         raise ClaimError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ClaimError(f"{p}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ClaimError(f"{p}: invalid TOML: nested too deeply") from None
     except OSError as e:
         raise ClaimError(f"{p}: cannot read ({e.strerror})") from None
+    if (deep := too_deep(data)) is not None:
+        raise ClaimError(f"{p}: {deep}: nested more than {MAX_DEPTH} levels deep")
     claim = parse(data, str(p))
     arms(claim)  # resolve both scenarios now, so errors surface before any run
     for key, multiples in claim.screen.items():
@@ -478,12 +505,9 @@ def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, 
         over = _merge(over, extra)
     out = []
     for key in ("baseline", "intervention"):
-        ref = getattr(claim, key)
         near = Path(claim.path).parent if claim.path else None
-        if near is not None and (near / ref).exists():
-            ref = str(near / ref)
         try:
-            out.append(scenarios.load(ref, over).params)
+            out.append(scenarios.load(scenarios.resolve(getattr(claim, key), near), over).params)
         except scenarios.ScenarioError as e:
             raise ClaimError(f"{claim.path}: claim.{key}: {e}") from None
     return out[0], out[1]
