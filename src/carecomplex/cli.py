@@ -23,6 +23,8 @@ from typing import Any
 from carecomplex import __version__
 
 DEFAULT_SEEDS = 10
+MAX_SEEDS = 100_000
+MAX_SEED = 2**63 - 1  # run.seed's range
 HEADLINE = [
     ("cost_total", "complex", "Cost per person-year, complex needs (£)"),
     ("cost_total", "all", "Cost per person-year, everyone (£)"),
@@ -64,16 +66,19 @@ def parse_seeds(text: str) -> list[int]:
             seeds = [int(s) for s in text.split(",") if s.strip()]
         elif "-" in text.lstrip("-"):
             lo, hi = text.split("-", 1)
-            seeds = list(range(int(lo), int(hi) + 1))
+            seeds = range(int(lo), int(hi) + 1)
         else:
-            seeds = list(range(1, int(text) + 1))
+            seeds = range(1, int(text) + 1)
     except ValueError:
         raise UsageError(
             f"--seeds: expected a count, a list (1,2,3) or a range (1-10), got {text!r}"
         ) from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise UsageError(f"--seeds: expected at least one non-negative seed, got {text!r}")
-    return seeds
+    n = seeds.stop - seeds.start if isinstance(seeds, range) else len(seeds)
+    if not 1 <= n <= MAX_SEEDS or min(seeds) < 0 or max(seeds) > MAX_SEED:
+        raise UsageError(
+            f"--seeds: expected 1 to {MAX_SEEDS} seeds from 0 to {MAX_SEED}, got {text!r}"
+        )
+    return list(seeds)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,6 +142,20 @@ def _json_safe(x: Any) -> Any:
     if isinstance(x, list):
         return [_json_safe(v) for v in x]
     return x
+
+
+def check_out(out: str | Path) -> Path:
+    """``out`` as a folder that can be created or reused; checked before any run."""
+    path = Path(out)
+    try:
+        for p in (path, *path.parents):
+            if p.exists():
+                if not p.is_dir():
+                    raise UsageError(f"--out: {p} exists and is not a folder")
+                break
+    except (OSError, ValueError) as e:
+        raise UsageError(f"--out: cannot use {out!r} ({e})") from None
+    return path
 
 
 def _write_outputs(out: Path, files: dict[str, Any]) -> None:
@@ -221,6 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     seeds = parse_seeds(args.seeds)
     sc = load(args.scenario, _overrides(args))
+    check_out(args.out)
     from carecomplex.runner import summary_frame, tidy  # after validation: imports numba
 
     results, secs = _run_arms([sc], seeds, args.quiet)
@@ -249,6 +269,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     base = load(args.base, _overrides(args))
     alt = load(args.alt, _overrides(args))
+    check_out(args.out)
     from carecomplex.runner import paired, summary_frame, tidy  # after validation
 
     if base.name == alt.name:
@@ -294,10 +315,9 @@ def _print_pooled(table: Any, title: str) -> None:
         t = Table(title=f"{title}: {alt} vs {base}", caption="mean over design points and seeds")
         for col in ("outcome", base, alt, "diff [95 % CI over seeds]"):
             t.add_column(col, justify="left" if col == "outcome" else "right")
-        for r in sub.itertuples(index=False):
-            d = r._asdict()
+        for d in sub.to_dict(orient="records"):  # arm names need not be identifiers
             ci = f"{_fmt(d['diff'])} [{_fmt(d['diff_lo'])}, {_fmt(d['diff_hi'])}]"
-            t.add_row(d["metric"], _fmt(getattr(r, base)), _fmt(getattr(r, alt)), ci)
+            t.add_row(d["metric"], _fmt(d[base]), _fmt(d[alt]), ci)
         Console(width=max(100, Console().width)).print(t)
 
 
@@ -306,6 +326,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from carecomplex.experiment import load_experiment
 
     exp = load_experiment(args.file)  # bad input stops here, before anything is written
+    check_out(args.out)
     import mesa
     import numba
     import numpy
@@ -401,6 +422,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
         if args.persons is not None:
             c = replace(c, persons=args.persons)
         loaded.append(c)
+    check_out(args.out)
     ids = [c.id for c in loaded]
     if len(set(ids)) != len(ids):
         raise UsageError(
@@ -552,6 +574,14 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+_LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (*range(10, 14), 28, 29, 30, 0x85, 0x2028, 0x2029)}
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks escaped (a file's keys and values may hold them)."""
+    return text.translate(_LINE_BREAKS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     from carecomplex.claims import ClaimError
@@ -561,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ScenarioError, UsageError, ClaimError) as e:
-        print(f"carecomplex: error: {e}", file=sys.stderr)
+        print(f"carecomplex: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("carecomplex: interrupted; nothing written", file=sys.stderr)
