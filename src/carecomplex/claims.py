@@ -39,7 +39,7 @@ import numpy as np
 
 from carecomplex.costs import ITEMS, Holder, Item
 from carecomplex.params import ParamError, Params
-from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, too_deep
+from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, loads_toml, too_deep
 from carecomplex.state import Event, Persona
 
 # ---------------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def load(path: str | Path) -> Claim:
     """Read and validate one claim file, resolving its scenarios and parameters."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_bytes().decode("utf-8"))
+        data = loads_toml(p.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as e:
         raise ClaimError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:

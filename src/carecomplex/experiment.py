@@ -48,7 +48,15 @@ import numpy as np
 
 from carecomplex.metrics import summary_names
 from carecomplex.params import ParamError, Params, to_dict
-from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, ScenarioError, load, resolve, too_deep
+from carecomplex.scenarios import (
+    MAX_DEPTH,
+    SAFE_NAME,
+    ScenarioError,
+    load,
+    loads_toml,
+    resolve,
+    too_deep,
+)
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 DEFAULT_BUDGET = 10_000
@@ -298,7 +306,7 @@ def design_points(
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
-        return text, tomllib.loads(text)
+        return text, loads_toml(text)
     except FileNotFoundError:
         raise ExperimentError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:

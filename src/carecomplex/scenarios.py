@@ -31,6 +31,26 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message is one line."""
 
 
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+
+
+def loads_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, refusing deeply nested brackets before the parser recurses.
+
+    Python's parser recurses per nested array or inline table; near the recursion limit
+    even the error can fail (finalizers raise too), so depth is counted first.
+    """
+    depth = deepest = 0
+    for ch in re.findall(r"[\[\]{}]", _STRINGS_AND_COMMENTS.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > 8 * MAX_DEPTH:
+        raise tomllib.TOMLDecodeError(f"brackets nested more than {8 * MAX_DEPTH} deep")
+    return tomllib.loads(text)
+
+
 def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
     """The dotted key where tables or arrays nest deeper than ``limit``, else None.
 
@@ -83,7 +103,7 @@ def resolve(ref: str | Path, near: Path | None = None) -> Path:
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     try:
         text = path.read_bytes().decode("utf-8")
-        data = tomllib.loads(text)
+        data = loads_toml(text)
     except UnicodeDecodeError as e:
         raise ScenarioError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
@@ -140,6 +160,7 @@ __all__ = [
     "ScenarioError",
     "load",
     "load_params",
+    "loads_toml",
     "resolve",
     "too_deep",
 ]
