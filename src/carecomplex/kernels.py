@@ -19,7 +19,7 @@ import numba as nb
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.rng import Stream, draw
+from carecomplex.rng import Stream, draw, draw_at, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS, Crisis, Domain, Event
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
@@ -209,11 +209,27 @@ def life_crisis(
     ledger,
     events,
 ):
-    """Steps 1-2: life dynamics, crises, homelessness, prison and deaths (in place)."""
+    """Steps 1-2: life dynamics, crises, homelessness, prison and deaths (in place).
+
+    Bit-identical to drawing every number with :func:`draw`; for speed, the parts of the
+    hash that do not change in the loop are computed once, the coupling pull is summed
+    column by column (each row's terms still added in the same order), and the exponentials of
+    the crisis and death probabilities are evaluated only when the draw is below a safe
+    upper bound of the probability (1 - exp(-h) <= h).
+    """
     n = pid.shape[0]
+    sk_noise = stream_key(seed, S_NOISE)
+    sk_shock = stream_key(seed, S_SHOCK)
+    sk_shock_d = stream_key(seed, S_SHOCK_D)
+    sk_crisis = stream_key(seed, S_CRISIS)
+    sk_death = stream_key(seed, S_DEATH)
+    # Death hazard <= base * exp(max(0, slope)) as the mean of two needs is in [0, 1].
+    hd_max = kp.base_mortality * np.exp(max(0.0, kp.mortality_slope)) * (1.0 + 1e-9) + 1e-12
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
         new = np.empty(N_DOMAINS)
+        nd = np.empty(N_DOMAINS)
+        pull = np.empty(N_DOMAINS)
         for i in range(lo, hi):
             if alive[i] == 0:
                 continue
@@ -223,19 +239,24 @@ def life_crisis(
             weeks_alive[i] += 1
             fs = fam_support[family[i]]
             # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
+            ek = entity_key(sk_noise, me, t)
             for d in range(N_DOMAINS):
-                pull = 0.0
-                for j in range(N_DOMAINS):
-                    pull += coupling[d, j] * need[i, j]
-                target = setpoint[i, d] + kp.coupling * pull
-                u = draw(seed, S_NOISE, me, t, d)
+                nd[d] = need[i, d]
+                pull[d] = 0.0
+            for j in range(N_DOMAINS):  # column by column: each row still sums j = 0..7
+                for d in range(N_DOMAINS):
+                    pull[d] += coupling[d, j] * nd[j]
+            for d in range(N_DOMAINS):
+                new[d] = draw_at(ek, d)
+            for d in range(N_DOMAINS):
+                target = setpoint[i, d] + kp.coupling * pull[d]
                 new[d] = (
-                    need[i, d]
-                    + kp.reversion * (target - need[i, d])
-                    + kp.noise * (2.0 * u - 1.0) * 1.7320508075688772
+                    nd[d]
+                    + kp.reversion * (target - nd[d])
+                    + kp.noise * (2.0 * new[d] - 1.0) * 1.7320508075688772
                 )
-            if draw(seed, S_SHOCK, me, t, 0) < kp.shock_rate:
-                k = int(draw(seed, S_SHOCK_D, me, t, 0) * N_DOMAINS)
+            if draw_at(entity_key(sk_shock, me, t), 0) < kp.shock_rate:
+                k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)
                 new[k] += (
                     kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * resilience[i])
                 )
@@ -265,7 +286,8 @@ def life_crisis(
                 h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * max(m - 1, 0))
                 h *= (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
                 h *= 1.0 + kp.unmet_multiplier * unmet[i]
-                if draw(seed, S_CRISIS, me, t, 0) < 1.0 - np.exp(-h):
+                u = draw_at(entity_key(sk_crisis, me, t), 0)
+                if u < h + 1e-12 and u < 1.0 - np.exp(-h):
                     _crisis(
                         i,
                         me,
@@ -291,12 +313,14 @@ def life_crisis(
                         died_week,
                     )
             if alive[i] == 1:
-                xm = 0.5 * need[i, _PHYS] + 0.5 * need[i, _SUBST]
-                hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
-                if draw(seed, S_DEATH, me, t, 0) < 1.0 - np.exp(-hd):
-                    alive[i] = 0
-                    died_week[i] = t
-                    events[c, EV_DEATH, g] += 1
+                u = draw_at(entity_key(sk_death, me, t), 0)
+                if u < hd_max:
+                    xm = 0.5 * need[i, _PHYS] + 0.5 * need[i, _SUBST]
+                    hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
+                    if u < 1.0 - np.exp(-hd):
+                        alive[i] = 0
+                        died_week[i] = t
+                        events[c, EV_DEATH, g] += 1
 
 
 @nb.njit(cache=True, inline="always")
@@ -431,126 +455,454 @@ def access(
     ledger,
     events,
 ):
-    """Step 3: help-seeking, assessment, eligibility, gaming, capacity and queues (serial).
+    """Step 3: help-seeking, assessment, eligibility, gaming, capacity and queues.
 
     Applicants are served in a deterministic order: longest waiting first, then by a
     counter-based priority draw, lowered for complex cases by a service's gaming.
+
+    The result equals serving every applicant one by one in that order (the twin), but
+    the work is split so that it runs in parallel with results independent of the
+    thread count:
+
+    A. per person (parallel chunks): who applies, to which service, with what priority;
+       a new application's assessment (its cost, and trust lost by telling the story
+       again) and the order-free parts of the decision (re-referral, cream-skimming);
+    B. per service (parallel over services): applicants only interact through their
+       service's load (the eligibility threshold in force, the capacity limit) and its
+       posts' caseloads, so each service serves its own applicants in priority order,
+       picking the least-loaded post from a heap (first post on ties);
+    C. per applicant (parallel chunks): the decision's effects on the person.
+
+    Counts and pence are integers, summed into chunk 0 of ``ledger`` and ``events``.
     """
     n = pid.shape[0]
-    n_workers = w_service.shape[0]
     cand = np.empty(n, dtype=np.int64)
     want = np.empty(n, dtype=np.int64)
     key = np.empty(n, dtype=np.float64)
+    flags = np.zeros(n, dtype=np.uint8)  # 1 new application, 2 re-referral, 4 skimmed
+    outcome = np.zeros(n, dtype=np.uint8)  # 0 queued, 1 accepted, 2 rejected
+    chosen = np.empty(n, dtype=np.int64)
+    count = np.zeros(N_CHUNKS, dtype=np.int64)
+    led = np.zeros((N_CHUNKS, ledger.shape[1], ledger.shape[2]), dtype=np.int64)
+    ev = np.zeros((N_CHUNKS, events.shape[1], events.shape[2]), dtype=np.int64)
+    for sv in range(s_queue.shape[0]):
+        s_queue[sv] = 0
+    _seekers(
+        seed,
+        t,
+        kp,
+        pid,
+        complex_,
+        alive,
+        need,
+        slot_service,
+        slot_remit,
+        assessed,
+        wait_service,
+        wait_weeks,
+        unmet,
+        cooldown,
+        prison_weeks,
+        sys_trust,
+        handoffs,
+        cost,
+        s_gaming,
+        s_info,
+        pence,
+        holder,
+        cand,
+        want,
+        key,
+        flags,
+        count,
+        led,
+        ev,
+    )
+    # Compact the candidates (person order) and bucket them by service (stable).
     m = 0
-    s_queue[:] = 0
-    for i in range(n):
-        unmet[i] = 0
-        if alive[i] == 0 or prison_weeks[i] > 0:
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        if cooldown[i] > 0:
-            cooldown[i] -= 1
-            unmet[i] = 1 if _seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
-            continue
-        d = _seek_domain(i, kp, need, slot_service, slot_remit)
-        if d < 0:
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        held = -1
-        free_slot = -1
-        for k in range(SLOTS):
-            if slot_service[i, k] >= 0:
-                if held < 0:
-                    held = k
-            elif free_slot < 0:
-                free_slot = k
-        if held >= 0 and draw(seed, S_CONT, pid[i], t, 0) < kp.continuity:
-            slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        if free_slot < 0:
-            continue
-        nhigh = 0
-        for dd in range(N_DOMAINS):
-            if need[i, dd] > 0.5:
-                nhigh += 1
-        cand[m] = i
-        want[m] = d
-        key[m] = wait_weeks[i] + draw(seed, S_PRIORITY, pid[i], t, 0) - s_gaming[d] * nhigh / 4.0
-        m += 1
-    order = np.argsort(-key[:m], kind="mergesort")
-    for r in range(m):
-        i = cand[order[r]]
-        s = want[order[r]]
-        g = complex_[i]
-        c = 0
-        me = pid[i]
-        if wait_service[i] != s:  # a new application: assess and decide
-            events[c, EV_APPLY, g] += 1
-            has_slot = False
+    for cc in range(N_CHUNKS):
+        first = _chunk(cc, n)[0]
+        for j in range(first, first + count[cc]):
+            cand[m] = cand[j]
+            want[m] = want[j]
+            key[m] = key[j]
+            flags[m] = flags[j]
+            m += 1
+    n_svc = s_load.shape[0]
+    start = np.zeros(n_svc + 1, dtype=np.int64)
+    for j in range(m):
+        start[want[j] + 1] += 1
+    for sv in range(n_svc):
+        start[sv + 1] += start[sv]
+    bucket = np.empty(m, dtype=np.int64)
+    fill = start[:n_svc].copy()
+    for j in range(m):
+        bucket[fill[want[j]]] = j
+        fill[want[j]] += 1
+    # B. Per service: serve its applicants in priority order.
+    _serve_all(
+        kp,
+        bucket,
+        start,
+        key,
+        flags,
+        need,
+        cand,
+        outcome,
+        chosen,
+        w_service,
+        w_caseload,
+        s_capacity,
+        s_load,
+        s_queue,
+    )
+    # C. Per applicant: the decision's effects on the person.
+    _effects(
+        kp,
+        m,
+        cand,
+        want,
+        outcome,
+        chosen,
+        complex_,
+        slot_service,
+        slot_worker,
+        slot_weeks,
+        slot_trust,
+        slot_remit,
+        wait_service,
+        wait_weeks,
+        unmet,
+        cooldown,
+        sys_trust,
+        cost,
+        pence,
+        holder,
+        led,
+        ev,
+    )
+    for cc in range(N_CHUNKS):  # integer partials: exact in any order
+        for x in range(ledger.shape[1]):
+            for y in range(ledger.shape[2]):
+                ledger[0, x, y] += led[cc, x, y]
+        for x in range(events.shape[1]):
+            for y in range(events.shape[2]):
+                events[0, x, y] += ev[cc, x, y]
+
+
+@nb.njit(cache=True, parallel=True)
+def _seekers(
+    seed,
+    t,
+    kp,
+    pid,
+    complex_,
+    alive,
+    need,
+    slot_service,
+    slot_remit,
+    assessed,
+    wait_service,
+    wait_weeks,
+    unmet,
+    cooldown,
+    prison_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    s_gaming,
+    s_info,
+    pence,
+    holder,
+    cand,
+    want,
+    key,
+    flags,
+    count,
+    led,
+    ev,
+):
+    """Access phase A (per person, parallel chunks): see :func:`access`."""
+    n = pid.shape[0]
+    # A. Per person: apply or not; assess new applications.
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, n)
+        top = lo
+        for i in range(lo, hi):
+            unmet[i] = 0
+            if alive[i] == 0 or prison_weeks[i] > 0:
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            if cooldown[i] > 0:
+                cooldown[i] -= 1
+                unmet[i] = 1 if _seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
+                continue
+            d = _seek_domain(i, kp, need, slot_service, slot_remit)
+            if d < 0:
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            held = -1
+            free_slot = -1
             for k in range(SLOTS):
                 if slot_service[i, k] >= 0:
-                    has_slot = True
-            if has_slot:
-                handoffs[i] += 1
-                events[c, EV_HANDOFF, g] += 1
-                _charge(i, I_REFER, 1.0, g, c, cost, ledger, pence, holder)
-            rereferral = (assessed[i] & REREFERRAL) != 0
-            assessed[i] &= ~REREFERRAL
-            if assessed[i] == 1 and draw(seed, S_ASSESS, me, t, 0) < s_info[s]:
-                pass  # the shared record stands in for a new assessment
-            elif assessed[i] == 1:
-                _charge(i, I_REASSESS, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_REASSESS, g] += 1
-                sys_trust[i] *= 1.0 - kp.trust_erode / 3.0  # telling the story again
-            else:
-                _charge(i, I_ASSESS, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_ASSESS, g] += 1
-                assessed[i] = 1
+                    if held < 0:
+                        held = k
+                elif free_slot < 0:
+                    free_slot = k
+            me = pid[i]
+            if held >= 0 and draw(seed, S_CONT, me, t, 0) < kp.continuity:
+                slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            if free_slot < 0:
+                continue
             nhigh = 0
             for dd in range(N_DOMAINS):
                 if need[i, dd] > 0.5:
                     nhigh += 1
-            skimmed = draw(seed, S_GAMING, me, t, 0) < SKIM * s_gaming[s] * nhigh / 4.0
-            eligible = rereferral or need[i, s] >= _threshold(kp, s_load[s], s_capacity[s])
-            if not eligible or (skimmed and not rereferral):
-                events[c, EV_REJECT, g] += 1
-                _charge(i, I_REFER, 1.0, g, c, cost, ledger, pence, holder)
+            cand[top] = i
+            want[top] = d
+            key[top] = wait_weeks[i] + draw(seed, S_PRIORITY, me, t, 0) - s_gaming[d] * nhigh / 4.0
+            f = np.uint8(0)
+            if wait_service[i] != d:  # a new application: assessed now, decided in B
+                g = complex_[i]
+                f = np.uint8(1)
+                ev[c, EV_APPLY, g] += 1
+                if held >= 0:
+                    handoffs[i] += 1
+                    ev[c, EV_HANDOFF, g] += 1
+                    _charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
+                if (assessed[i] & REREFERRAL) != 0:
+                    f |= np.uint8(2)
+                assessed[i] &= ~REREFERRAL
+                if assessed[i] == 1 and draw(seed, S_ASSESS, me, t, 0) < s_info[d]:
+                    pass  # the shared record stands in for a new assessment
+                elif assessed[i] == 1:
+                    _charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
+                    ev[c, EV_REASSESS, g] += 1
+                    sys_trust[i] *= 1.0 - kp.trust_erode / 3.0  # telling the story again
+                else:
+                    _charge(i, I_ASSESS, 1.0, g, c, cost, led, pence, holder)
+                    ev[c, EV_ASSESS, g] += 1
+                    assessed[i] = 1
+                if draw(seed, S_GAMING, me, t, 0) < SKIM * s_gaming[d] * nhigh / 4.0:
+                    f |= np.uint8(4)
+            flags[top] = f
+            top += 1
+        count[c] = top - lo
+
+
+@nb.njit(cache=True, parallel=True)
+def _serve_all(
+    kp,
+    bucket,
+    start,
+    key,
+    flags,
+    need,
+    cand,
+    outcome,
+    chosen,
+    w_service,
+    w_caseload,
+    s_capacity,
+    s_load,
+    s_queue,
+):
+    """Access phase B (per service, parallel): see :func:`access`."""
+    n_svc = s_load.shape[0]
+    for s in nb.prange(n_svc):
+        _serve(
+            kp,
+            s,
+            bucket[start[s] : start[s + 1]],
+            key,
+            flags,
+            need,
+            cand,
+            outcome,
+            chosen,
+            w_service,
+            w_caseload,
+            s_capacity,
+            s_load,
+            s_queue,
+        )
+
+
+@nb.njit(cache=True, parallel=True)
+def _effects(
+    kp,
+    m,
+    cand,
+    want,
+    outcome,
+    chosen,
+    complex_,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    wait_service,
+    wait_weeks,
+    unmet,
+    cooldown,
+    sys_trust,
+    cost,
+    pence,
+    holder,
+    led,
+    ev,
+):
+    """Access phase C (per applicant, parallel chunks): see :func:`access`."""
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, m)
+        for j in range(lo, hi):
+            i = cand[j]
+            s = want[j]
+            g = complex_[i]
+            if outcome[j] == 2:
+                ev[c, EV_REJECT, g] += 1
+                _charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
                 sys_trust[i] *= 1.0 - kp.trust_erode
                 unmet[i] = 1
                 cooldown[i] = REJECT_COOLDOWN
                 wait_service[i] = -1
                 wait_weeks[i] = 0
-                continue
-        limit = int(s_capacity[s] * (1.0 + kp.target_stretch * kp.target_pressure))
-        if s_load[s] < limit:
-            best = -1
-            for w in range(n_workers):
-                if w_service[w] == s and (best < 0 or w_caseload[w] < w_caseload[best]):
-                    best = w
-            k = 0
-            while slot_service[i, k] >= 0:
-                k += 1
-            slot_service[i, k] = s
-            slot_worker[i, k] = best
-            slot_weeks[i, k] = 0
-            slot_trust[i, k] = sys_trust[i]
-            slot_remit[i, k] = np.uint8(1 << s)
-            w_caseload[best] += 1
-            s_load[s] += 1
-            events[c, EV_ACCEPT, g] += 1
-            wait_service[i] = -1
-            wait_weeks[i] = 0
+            elif outcome[j] == 1:
+                k = 0
+                while slot_service[i, k] >= 0:
+                    k += 1
+                slot_service[i, k] = s
+                slot_worker[i, k] = chosen[j]
+                slot_weeks[i, k] = 0
+                slot_trust[i, k] = sys_trust[i]
+                slot_remit[i, k] = np.uint8(1 << s)
+                ev[c, EV_ACCEPT, g] += 1
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+            else:
+                if wait_service[i] != s:
+                    ev[c, EV_QUEUE, g] += 1
+                wait_service[i] = s
+                wait_weeks[i] += 1
+                unmet[i] = 1
+
+
+@nb.njit(cache=True)
+def _before(a, b, load) -> bool:
+    """Heap order of posts: fewer persons held first, then the lower post index."""
+    return load[a] < load[b] or (load[a] == load[b] and a < b)
+
+
+@nb.njit(cache=True)
+def _sift_down(heap, size, j, load) -> None:
+    while True:
+        left = 2 * j + 1
+        if left >= size:
+            return
+        best = left
+        if left + 1 < size and _before(heap[left + 1], heap[left], load):
+            best = left + 1
+        if not _before(heap[best], heap[j], load):
+            return
+        heap[j], heap[best] = heap[best], heap[j]
+        j = best
+
+
+@nb.njit(cache=True)
+def _serve(
+    kp,
+    s,
+    mine,
+    key,
+    flags,
+    need,
+    cand,
+    outcome,
+    chosen,
+    w_service,
+    w_caseload,
+    s_capacity,
+    s_load,
+    s_queue,
+) -> None:
+    """Decide one service's applicants (``mine``, candidate positions) in priority order."""
+    n_posts = 0
+    for w in range(w_service.shape[0]):
+        if w_service[w] == s:
+            n_posts += 1
+    heap = np.empty(n_posts, dtype=np.int64)
+    h = 0
+    for w in range(w_service.shape[0]):
+        if w_service[w] == s:
+            heap[h] = w
+            h += 1
+    for j in range(n_posts // 2 - 1, -1, -1):
+        _sift_down(heap, n_posts, j, w_caseload)
+    # Applicants in priority order (highest key first, then person order) from a heap:
+    # only the prefix served before the service fills up needs ordering, because once
+    # it is full its load, and so every later decision, no longer changes.
+    na = mine.shape[0]
+    kk = np.empty(na, dtype=np.float64)
+    for r in range(na):
+        kk[r] = key[mine[r]]
+    order = np.arange(na)
+    for r in range(na // 2 - 1, -1, -1):
+        _sift_key(order, na, r, kk)
+    limit = int(s_capacity[s] * (1.0 + kp.target_stretch * kp.target_pressure))
+    left = na
+    while left > 0:
+        full = s_load[s] >= limit
+        if full:  # the rest in any order: the outcome no longer depends on it
+            left -= 1
+            r = order[left]
         else:
-            if wait_service[i] != s:
-                events[c, EV_QUEUE, g] += 1
-            wait_service[i] = s
-            wait_weeks[i] += 1
+            r = order[0]
+            left -= 1
+            order[0] = order[left]
+            _sift_key(order, left, 0, kk)
+        j = mine[r]
+        f = flags[j]
+        if f & 1:  # a new application: eligibility at the load in force now
+            rereferral = (f & 2) != 0
+            eligible = rereferral or need[cand[j], s] >= _threshold(kp, s_load[s], s_capacity[s])
+            if not eligible or ((f & 4) != 0 and not rereferral):
+                outcome[j] = 2
+                continue
+        if not full:
+            best = heap[0] if n_posts > 0 else -1
+            w_caseload[best] += 1
+            if n_posts > 0:
+                _sift_down(heap, n_posts, 0, w_caseload)
+            chosen[j] = best
+            s_load[s] += 1
+            outcome[j] = 1
+        else:
             s_queue[s] += 1
-            unmet[i] = 1
+            outcome[j] = 0
+
+
+@nb.njit(cache=True)
+def _sift_key(heap, size, j, kk) -> None:
+    """Max-heap on ``kk`` with ties to the lower position (the serving order)."""
+    while True:
+        left = 2 * j + 1
+        if left >= size:
+            return
+        best = left
+        a, b = heap[left + 1] if left + 1 < size else -1, heap[left]
+        if a >= 0 and (kk[a] > kk[b] or (kk[a] == kk[b] and a < b)):
+            best = left + 1
+        x, y = heap[best], heap[j]
+        if not (kk[x] > kk[y] or (kk[x] == kk[y] and x < y)):
+            return
+        heap[j], heap[best] = heap[best], heap[j]
+        j = best
 
 
 @nb.njit(cache=True, parallel=True)
@@ -831,3 +1183,33 @@ def families(kp, start, size, support, alive, need, connection: int) -> None:
         if size[f] == 1:  # living alone: only social connection supports
             s = min(s, 0.3 + 0.4 * (1.0 - need[start[f], connection]))
         support[f] = _clip01(s)
+
+
+@nb.njit(cache=True, parallel=True)
+def wellbeing_sums(alive, complex_, need, out) -> None:
+    """Per-chunk sums for the weekly wellbeing output, aggregated online (in place).
+
+    ``out[c, g]`` = (sum of wellbeing, persons alive) over chunk ``c``'s living persons
+    of group ``g``, where wellbeing is 1 minus the mean need. Combine in chunk order.
+    """
+    n = alive.shape[0]
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, n)
+        s0, s1, n0, n1 = 0.0, 0.0, 0.0, 0.0
+        for i in range(lo, hi):
+            if alive[i] == 0:
+                continue
+            x = 0.0
+            for d in range(N_DOMAINS):
+                x += need[i, d]
+            wb = 1.0 - x / N_DOMAINS
+            if complex_[i] == 0:
+                s0 += wb
+                n0 += 1.0
+            else:
+                s1 += wb
+                n1 += 1.0
+        out[c, 0, 0] = s0
+        out[c, 0, 1] = n0
+        out[c, 1, 0] = s1
+        out[c, 1, 1] = n1

@@ -82,6 +82,8 @@ class CareModel(mesa.Model):
         self.events = np.zeros((self.n_weeks, N_EVENTS, N_GROUPS), dtype=np.int64)
         self.services = np.zeros((self.n_weeks, N_SERVICES, len(SERVICE_FIELDS)))
         self.wellbeing = np.zeros((self.n_weeks, N_GROUPS))
+        self._wb = np.zeros((N_CHUNKS, N_GROUPS, 2))  # per-chunk (sum, count) by group
+        self.wellbeing_now = float("nan")  # mean wellbeing of the living, this week
         persona = np.flatnonzero(self.state.person.persona)
         self.tracked = np.unique(np.concatenate([persona, np.asarray(track, dtype=np.int64)]))
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), 5))
@@ -278,6 +280,13 @@ class CareModel(mesa.Model):
             getattr(per, name)[:] = 0
 
     def _record(self, leavers: int) -> None:
+        per = self.state.person
+        kn.wellbeing_sums(per.alive, per.complex, per.need, self._wb)
+        tot = np.zeros((N_GROUPS, 2))
+        for chunk in self._wb:  # combine in chunk order: the same for any thread count
+            tot += chunk
+        alive = tot[:, 1].sum()
+        self.wellbeing_now = tot[:, 0].sum() / alive if alive else float("nan")
         w = self.week
         if not 0 <= w < self.n_weeks:
             return
@@ -303,12 +312,8 @@ class CareModel(mesa.Model):
             np.full(N_SERVICES, leavers / N_SERVICES),
         ]
         self.services[w] = np.stack(row, axis=1)
-        per = self.state.person
-        alive = per.alive.astype(bool)
-        wb = 1.0 - per.need.mean(axis=1, dtype=np.float64)
         for g in range(N_GROUPS):
-            m = alive & (per.complex == g)
-            self.wellbeing[w, g] = wb[m].mean() if m.any() else np.nan
+            self.wellbeing[w, g] = tot[g, 0] / tot[g, 1] if tot[g, 1] else np.nan
         i = self.tracked
         if len(i):
             self.journeys[w, :, 0] = per.cost[i].sum(axis=1) / 100.0
