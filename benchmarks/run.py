@@ -32,7 +32,18 @@ STARTUP_CODE = (
 
 
 def _maxrss_bytes() -> int:
-    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux)."""
+    """Peak resident set size of this process so far.
+
+    Linux's ``VmHWM`` (of this address space) where available: ``ru_maxrss`` of a child
+    started by ``subprocess`` inherits the parent's peak across fork + exec, so it would
+    report the harness's own peak rather than the child's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
