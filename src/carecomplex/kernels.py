@@ -22,6 +22,8 @@ from carecomplex.costs import Item
 from carecomplex.rng import Stream, draw, draw_at, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS, Crisis, Domain, Event
 
+assert N_DOMAINS == 8, "life_crisis accumulates the coupling pull in eight registers"
+
 # Integer constants as plain ints so numba treats them as compile-time literals.
 _AE, _ADM, _CUST, _MH = (
     int(Crisis.AE),
@@ -218,75 +220,205 @@ def life_crisis(
     upper bound of the probability (1 - exp(-h) <= h).
     """
     n = pid.shape[0]
-    sk_noise = stream_key(seed, S_NOISE)
-    sk_shock = stream_key(seed, S_SHOCK)
-    sk_shock_d = stream_key(seed, S_SHOCK_D)
-    sk_crisis = stream_key(seed, S_CRISIS)
-    sk_death = stream_key(seed, S_DEATH)
-    # Death hazard <= base * exp(max(0, slope)) as the mean of two needs is in [0, 1].
-    hd_max = kp.base_mortality * np.exp(max(0.0, kp.mortality_slope)) * (1.0 + 1e-9) + 1e-12
+    sk = _life_keys(seed)
+    hd_max, ebound = _life_bounds(kp)
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
-        new = np.empty(N_DOMAINS)
-        nd = np.empty(N_DOMAINS)
-        pull = np.empty(N_DOMAINS)
-        for i in range(lo, hi):
-            if alive[i] == 0:
-                continue
-            g = complex_[i]
-            me = pid[i]
-            events[c, EV_ALIVE, g] += 1
-            weeks_alive[i] += 1
-            fs = fam_support[family[i]]
-            # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
-            ek = entity_key(sk_noise, me, t)
+        _life_range(
+            lo,
+            hi,
+            c,
+            seed,
+            t,
+            kp,
+            sk,
+            hd_max,
+            ebound,
+            pid,
+            family,
+            complex_,
+            alive,
+            died_week,
+            need,
+            setpoint,
+            resilience,
+            slot_service,
+            slot_trust,
+            unmet,
+            prison_weeks,
+            last_admission,
+            last_custody,
+            crises,
+            shocks,
+            cost,
+            weeks_alive,
+            fam_support,
+            coupling,
+            crisis_w,
+            kind_w,
+            kind_domain,
+            pence,
+            holder,
+            ledger,
+            events,
+        )
+
+
+EXP_BINS = 64  # bins of the weighted need in the crisis-hazard bound table
+
+
+@nb.njit(cache=True, inline="always")
+def _life_keys(seed):
+    """Stream keys of the life/crisis draws (hoisted out of the person loop)."""
+    return (
+        stream_key(seed, S_NOISE),
+        stream_key(seed, S_SHOCK),
+        stream_key(seed, S_SHOCK_D),
+        stream_key(seed, S_CRISIS),
+        stream_key(seed, S_DEATH),
+    )
+
+
+@nb.njit(cache=True)
+def _life_bounds(kp):
+    """Safe upper bounds that let the person loop skip exponentials it does not need.
+
+    ``hd_max`` bounds the death hazard (the mean of two needs is in [0, 1]).
+    ``ebound[m, b]`` bounds ``exp(need_slope * x + complexity_slope * m)`` for a weighted
+    need ``x`` in bin ``b`` (``[b, b + 1) / EXP_BINS``), with a relative margin far above
+    rounding error, so a draw at or above the bounded hazard is no crisis whatever the
+    exact hazard: the exponential is then never evaluated, and the decision is the same.
+    """
+    hd_max = kp.base_mortality * np.exp(max(0.0, kp.mortality_slope)) * (1.0 + 1e-9) + 1e-12
+    ebound = np.empty((N_DOMAINS, EXP_BINS))
+    for m in range(N_DOMAINS):
+        for b in range(EXP_BINS):
+            x = (b + 1) / EXP_BINS if kp.need_slope >= 0.0 else b / EXP_BINS
+            ebound[m, b] = np.exp(kp.need_slope * x + kp.complexity_slope * m) * (1.0 + 1e-6)
+    return hd_max, ebound
+
+
+@nb.njit(cache=True)
+def _life_range(
+    lo,
+    hi,
+    c,
+    seed,
+    t,
+    kp,
+    sk,
+    hd_max,
+    ebound,
+    pid,
+    family,
+    complex_,
+    alive,
+    died_week,
+    need,
+    setpoint,
+    resilience,
+    slot_service,
+    slot_trust,
+    unmet,
+    prison_weeks,
+    last_admission,
+    last_custody,
+    crises,
+    shocks,
+    cost,
+    weeks_alive,
+    fam_support,
+    coupling,
+    crisis_w,
+    kind_w,
+    kind_domain,
+    pence,
+    holder,
+    ledger,
+    events,
+):
+    """Life dynamics and crisis for persons ``lo..hi-1``, partials into chunk ``c``.
+
+    The draws are pure functions of (seed, stream, person, week), so all of a person's
+    are computed up front (independent hash chains overlap in the CPU); the coupling
+    pull is accumulated in eight registers, column by column, each row still summing
+    j = 0..7 in order. Both leave every result bit-identical.
+    """
+    sk_noise, sk_shock, sk_shock_d, sk_crisis, sk_death = sk
+    new = np.empty(N_DOMAINS)
+    pull = np.empty(N_DOMAINS)
+    for i in range(lo, hi):
+        if alive[i] == 0:
+            continue
+        g = complex_[i]
+        me = pid[i]
+        events[c, EV_ALIVE, g] += 1
+        weeks_alive[i] += 1
+        fs = fam_support[family[i]]
+        ek = entity_key(sk_noise, me, t)
+        u_shock = draw_at(entity_key(sk_shock, me, t), 0)
+        u_crisis = draw_at(entity_key(sk_crisis, me, t), 0)
+        u_death = draw_at(entity_key(sk_death, me, t), 0)
+        # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
+        p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
+        for j in range(N_DOMAINS):
+            x = np.float64(need[i, j])
+            p0 += coupling[0, j] * x
+            p1 += coupling[1, j] * x
+            p2 += coupling[2, j] * x
+            p3 += coupling[3, j] * x
+            p4 += coupling[4, j] * x
+            p5 += coupling[5, j] * x
+            p6 += coupling[6, j] * x
+            p7 += coupling[7, j] * x
+        pull[0], pull[1], pull[2], pull[3] = p0, p1, p2, p3
+        pull[4], pull[5], pull[6], pull[7] = p4, p5, p6, p7
+        for d in range(N_DOMAINS):
+            nd = np.float64(need[i, d])
+            target = setpoint[i, d] + kp.coupling * pull[d]
+            new[d] = (
+                nd
+                + kp.reversion * (target - nd)
+                + kp.noise * (2.0 * draw_at(ek, d) - 1.0) * 1.7320508075688772
+            )
+        if u_shock < kp.shock_rate:
+            k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)
+            new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * resilience[i])
+            shocks[i] += 1
+            events[c, EV_SHOCK, g] += 1
+        for d in range(N_DOMAINS):
+            need[i, d] = _clip01(new[d])
+        # 2. Crisis: prison and homelessness first (weekly states), then the hazard.
+        if prison_weeks[i] > 0:
+            prison_weeks[i] -= 1
+            _charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
+            events[c, EV_PRISON, g] += 1
+        else:
+            if need[i, _HOUSE] > kp.homeless_threshold:
+                _charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_EA, g] += 1
+            x = 0.0
+            m = 0
             for d in range(N_DOMAINS):
-                nd[d] = need[i, d]
-                pull[d] = 0.0
-            for j in range(N_DOMAINS):  # column by column: each row still sums j = 0..7
-                for d in range(N_DOMAINS):
-                    pull[d] += coupling[d, j] * nd[j]
-            for d in range(N_DOMAINS):
-                new[d] = draw_at(ek, d)
-            for d in range(N_DOMAINS):
-                target = setpoint[i, d] + kp.coupling * pull[d]
-                new[d] = (
-                    nd[d]
-                    + kp.reversion * (target - nd[d])
-                    + kp.noise * (2.0 * new[d] - 1.0) * 1.7320508075688772
-                )
-            if draw_at(entity_key(sk_shock, me, t), 0) < kp.shock_rate:
-                k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)
-                new[k] += (
-                    kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * resilience[i])
-                )
-                shocks[i] += 1
-                events[c, EV_SHOCK, g] += 1
-            for d in range(N_DOMAINS):
-                need[i, d] = _clip01(new[d])
-            # 2. Crisis: prison and homelessness first (weekly states), then the hazard.
-            if prison_weeks[i] > 0:
-                prison_weeks[i] -= 1
-                _charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_PRISON, g] += 1
-            else:
-                if need[i, _HOUSE] > kp.homeless_threshold:
-                    _charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
-                    events[c, EV_EA, g] += 1
-                x = 0.0
-                m = 0
-                for d in range(N_DOMAINS):
-                    x += crisis_w[d] * need[i, d]
-                    if need[i, d] > 0.5:
-                        m += 1
-                tmax = 0.0
-                for k in range(SLOTS):
-                    if slot_service[i, k] >= 0 and slot_trust[i, k] > tmax:
-                        tmax = slot_trust[i, k]
-                h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * max(m - 1, 0))
-                h *= (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
-                h *= 1.0 + kp.unmet_multiplier * unmet[i]
-                u = draw_at(entity_key(sk_crisis, me, t), 0)
+                x += crisis_w[d] * need[i, d]
+                if need[i, d] > 0.5:
+                    m += 1
+            tmax = 0.0
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0 and slot_trust[i, k] > tmax:
+                    tmax = slot_trust[i, k]
+            mc = max(m - 1, 0)
+            f12 = (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
+            f3 = 1.0 + kp.unmet_multiplier * unmet[i]
+            u = u_crisis
+            maybe = True
+            if x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)
+                bound = abs(kp.base_rate) * ebound[mc, int(x * EXP_BINS)] * abs(f12) * abs(f3)
+                maybe = u < bound * (1.0 + 1e-6) + 2e-12
+            if maybe:
+                h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * mc)
+                h *= f12
+                h *= f3
                 if u < h + 1e-12 and u < 1.0 - np.exp(-h):
                     _crisis(
                         i,
@@ -312,15 +444,15 @@ def life_crisis(
                         alive,
                         died_week,
                     )
-            if alive[i] == 1:
-                u = draw_at(entity_key(sk_death, me, t), 0)
-                if u < hd_max:
-                    xm = 0.5 * need[i, _PHYS] + 0.5 * need[i, _SUBST]
-                    hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
-                    if u < 1.0 - np.exp(-hd):
-                        alive[i] = 0
-                        died_week[i] = t
-                        events[c, EV_DEATH, g] += 1
+        if alive[i] == 1:
+            u = u_death
+            if u < hd_max:
+                xm = 0.5 * need[i, _PHYS] + 0.5 * need[i, _SUBST]
+                hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
+                if u < 1.0 - np.exp(-hd):
+                    alive[i] = 0
+                    died_week[i] = t
+                    events[c, EV_DEATH, g] += 1
 
 
 @nb.njit(cache=True, inline="always")
