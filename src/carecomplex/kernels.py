@@ -1303,18 +1303,132 @@ def families(kp, start, size, support, alive, need, connection: int) -> None:
     """Step 1b: family support is depleted by members' excess need and recovers."""
     nf = start.shape[0]
     for f in nb.prange(nf):
-        excess = 0.0
-        for i in range(start[f], start[f] + size[f]):
-            if alive[i] == 1:
-                m = 0.0
-                for d in range(N_DOMAINS):
-                    m += need[i, d]
-                excess += max(0.0, m / N_DOMAINS - 0.35)
-        s = support[f]
-        s += kp.family_recovery * (1.0 - s) - kp.family_strain * excess * s
-        if size[f] == 1:  # living alone: only social connection supports
-            s = min(s, 0.3 + 0.4 * (1.0 - need[start[f], connection]))
-        support[f] = _clip01(s)
+        _family(f, kp, start, size, support, alive, need, connection)
+
+
+@nb.njit(cache=True)
+def _family(f, kp, start, size, support, alive, need, connection) -> None:
+    excess = 0.0
+    for i in range(start[f], start[f] + size[f]):
+        if alive[i] == 1:
+            m = 0.0
+            for d in range(N_DOMAINS):
+                m += need[i, d]
+            excess += max(0.0, m / N_DOMAINS - 0.35)
+    s = support[f]
+    s += kp.family_recovery * (1.0 - s) - kp.family_strain * excess * s
+    if size[f] == 1:  # living alone: only social connection supports
+        s = min(s, 0.3 + 0.4 * (1.0 - need[start[f], connection]))
+    support[f] = _clip01(s)
+
+
+@nb.njit(cache=True, parallel=True)
+def life_families(
+    seed,
+    t,
+    kp,
+    start,
+    size,
+    connection,
+    pid,
+    family,
+    complex_,
+    alive,
+    died_week,
+    need,
+    setpoint,
+    resilience,
+    slot_service,
+    slot_trust,
+    unmet,
+    prison_weeks,
+    last_admission,
+    last_custody,
+    crises,
+    shocks,
+    cost,
+    weeks_alive,
+    fam_support,
+    coupling,
+    crisis_w,
+    kind_w,
+    kind_domain,
+    pence,
+    holder,
+    ledger,
+    events,
+):
+    """:func:`families` then :func:`life_crisis` in one pass over the persons.
+
+    Chunks are runs of whole families: each family's support is updated from its
+    members' needs, then its members live their week. A person reads only its own
+    family's support, so the result equals the two kernels in sequence, except that
+    the integer partials of ``ledger`` and ``events`` fall in other chunks (their
+    totals are the same). Needs families that tile the persons in order
+    (``family[i]`` is the family whose member range holds ``i``).
+    """
+    nf = start.shape[0]
+    sk = _life_keys(seed)
+    hd_max, ebound = _life_bounds(kp)
+    for c in nb.prange(N_CHUNKS):
+        flo, fhi = _chunk(c, nf)
+        if flo >= fhi:
+            continue
+        for f in range(flo, fhi):
+            _family(f, kp, start, size, fam_support, alive, need, connection)
+        _life_range(
+            start[flo],
+            start[fhi - 1] + size[fhi - 1],
+            c,
+            seed,
+            t,
+            kp,
+            sk,
+            hd_max,
+            ebound,
+            pid,
+            family,
+            complex_,
+            alive,
+            died_week,
+            need,
+            setpoint,
+            resilience,
+            slot_service,
+            slot_trust,
+            unmet,
+            prison_weeks,
+            last_admission,
+            last_custody,
+            crises,
+            shocks,
+            cost,
+            weeks_alive,
+            fam_support,
+            coupling,
+            crisis_w,
+            kind_w,
+            kind_domain,
+            pence,
+            holder,
+            ledger,
+            events,
+        )
+
+
+def families_tile(start, size, family) -> bool:
+    """Whether families tile the persons in order (the condition of :func:`life_families`)."""
+    n = family.shape[0]
+    if start.shape[0] == 0:
+        return n == 0
+    ends = np.asarray(start, dtype=np.int64) + size
+    return bool(
+        start[0] == 0
+        and np.all(size > 0)
+        and np.array_equal(ends[:-1], start[1:])
+        and ends[-1] == n
+        and np.array_equal(family, np.repeat(np.arange(start.shape[0]), size))
+    )
 
 
 @nb.njit(cache=True, parallel=True)

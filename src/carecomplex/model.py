@@ -89,6 +89,8 @@ class CareModel(mesa.Model):
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), 5))
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
+        fam = self.state.family
+        self._tiled = kn.families_tile(fam.start, fam.size, self.state.person.family)
         from carecomplex.agents import attach_agents
         from carecomplex.metrics import datacollector
 
@@ -133,14 +135,8 @@ class CareModel(mesa.Model):
         self._events[:] = 0
         self._svc[:] = 0.0
         info = information(lv, svc.partner_trust)
-        # 1-2. Life dynamics and crisis.
-        kn.families(
-            kp, fam.start, fam.size, fam.support, per.alive, per.need, int(Domain.CONNECTION)
-        )
-        kn.life_crisis(
-            key,
-            t,
-            kp,
+        # 1-2. Life dynamics and crisis (one pass when families tile the persons).
+        life_args = (
             per.pid,
             per.family,
             per.complex,
@@ -169,6 +165,12 @@ class CareModel(mesa.Model):
             self._ledger,
             self._events,
         )
+        connection = int(Domain.CONNECTION)
+        if self._tiled:
+            kn.life_families(key, t, kp, fam.start, fam.size, connection, *life_args)
+        else:
+            kn.families(kp, fam.start, fam.size, fam.support, per.alive, per.need, connection)
+            kn.life_crisis(key, t, kp, *life_args)
         # 3. Access and referral.
         kn.access(
             key,
