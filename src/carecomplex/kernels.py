@@ -756,6 +756,10 @@ def _seekers(
 ):
     """Access phase A (per person, parallel chunks): see :func:`access`."""
     n = pid.shape[0]
+    sk_cont = stream_key(seed, S_CONT)
+    sk_prio = stream_key(seed, S_PRIORITY)
+    sk_assess = stream_key(seed, S_ASSESS)
+    sk_gaming = stream_key(seed, S_GAMING)
     # A. Per person: apply or not; assess new applications.
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
@@ -784,7 +788,7 @@ def _seekers(
                 elif free_slot < 0:
                     free_slot = k
             me = pid[i]
-            if held >= 0 and draw(seed, S_CONT, me, t, 0) < kp.continuity:
+            if held >= 0 and draw_at(entity_key(sk_cont, me, t), 0) < kp.continuity:
                 slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
                 wait_service[i] = -1
                 wait_weeks[i] = 0
@@ -797,7 +801,8 @@ def _seekers(
                     nhigh += 1
             cand[top] = i
             want[top] = d
-            key[top] = wait_weeks[i] + draw(seed, S_PRIORITY, me, t, 0) - s_gaming[d] * nhigh / 4.0
+            u = draw_at(entity_key(sk_prio, me, t), 0)
+            key[top] = wait_weeks[i] + u - s_gaming[d] * nhigh / 4.0
             f = np.uint8(0)
             if wait_service[i] != d:  # a new application: assessed now, decided in B
                 g = complex_[i]
@@ -810,7 +815,7 @@ def _seekers(
                 if (assessed[i] & REREFERRAL) != 0:
                     f |= np.uint8(2)
                 assessed[i] &= ~REREFERRAL
-                if assessed[i] == 1 and draw(seed, S_ASSESS, me, t, 0) < s_info[d]:
+                if assessed[i] == 1 and draw_at(entity_key(sk_assess, me, t), 0) < s_info[d]:
                     pass  # the shared record stands in for a new assessment
                 elif assessed[i] == 1:
                     _charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
@@ -820,7 +825,7 @@ def _seekers(
                     _charge(i, I_ASSESS, 1.0, g, c, cost, led, pence, holder)
                     ev[c, EV_ASSESS, g] += 1
                     assessed[i] = 1
-                if draw(seed, S_GAMING, me, t, 0) < SKIM * s_gaming[d] * nhigh / 4.0:
+                if draw_at(entity_key(sk_gaming, me, t), 0) < SKIM * s_gaming[d] * nhigh / 4.0:
                     f |= np.uint8(4)
             flags[top] = f
             top += 1
@@ -1072,6 +1077,10 @@ def support(
     """Step 4: support contacts reduce needs; trust moves; episodes close (in place)."""
     n = pid.shape[0]
     wp = kp.whole_person
+    sk_gaming = stream_key(seed, S_GAMING)
+    sk_cont = stream_key(seed, S_CONT)
+    sk_dis = stream_key(seed, S_DIS)
+    sk_budget = stream_key(seed, S_BUDGET)
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
         known = np.empty(N_DOMAINS)
@@ -1089,6 +1098,14 @@ def support(
                 _charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_TREAT, g] += 1
                 setpoint[i, _SUBST] = _clip01(setpoint[i, _SUBST] - TREATMENT_EFFECT)
+            held = False
+            for k in range(SLOTS):
+                held |= slot_service[i, k] >= 0
+            if not held:  # nothing below runs; the branch also keeps the hashes in it
+                continue
+            ek_gaming = entity_key(sk_gaming, me, t)
+            ek_cont = entity_key(sk_cont, me, t)
+            ek_budget = entity_key(sk_budget, me, t)
             supported = False
             for k in range(SLOTS):
                 s = slot_service[i, k]
@@ -1142,12 +1159,10 @@ def support(
                 _charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
                 _budget(
                     i,
-                    me,
-                    t,
                     k,
                     g,
                     c,
-                    seed,
+                    ek_budget,
                     kp,
                     need,
                     setpoint,
@@ -1170,10 +1185,10 @@ def support(
                 focus = (1.0 - wp) * rmax + wp * nmax
                 thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
                 capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
-                gamed = draw(seed, S_GAMING, me, t, 1 + k) < 0.05 * s_gaming[s]
+                gamed = draw_at(ek_gaming, 1 + k) < 0.05 * s_gaming[s]
                 # Without continuity the relationship does not last: the case is closed
                 # back to duty (a hand-off) and must be re-referred (no consistent worker).
-                if draw(seed, S_CONT, me, t, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+                if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
                     slot_service[i, k] = -1
                     handoffs[i] += 1
                     events[c, EV_HANDOFF, g] += 1
@@ -1185,7 +1200,7 @@ def support(
                     events[c, EV_CLOSED, g] += 1
                     if focus >= thr:  # closed with need left: stepped down, re-referred
                         assessed[i] |= REREFERRAL
-                elif draw(seed, S_DIS, me, t, k) < kp.disengage * (1.0 - tau):
+                elif draw_at(entity_key(sk_dis, me, t), k) < kp.disengage * (1.0 - tau):
                     slot_service[i, k] = -1
                     events[c, EV_DROP, g] += 1
                     sys_trust[i] *= 1.0 - kp.trust_erode
@@ -1196,12 +1211,10 @@ def support(
 @nb.njit(cache=True, inline="always")
 def _budget(
     i,
-    me,
-    t,
     k,
     g,
     c,
-    seed,
+    ek_budget,
     kp,
     need,
     setpoint,
@@ -1217,7 +1230,7 @@ def _budget(
         return
     if (
         need[i, _HOUSE] > kp.homeless_threshold
-        and draw(seed, S_BUDGET, me, t, 2 * k) < 0.1 * kp.flexible_budget
+        and draw_at(ek_budget, 2 * k) < 0.1 * kp.flexible_budget
     ):
         need[i, _HOUSE] = _clip01(need[i, _HOUSE] - TENANCY_DROP)
         setpoint[i, _HOUSE] = _clip01(setpoint[i, _HOUSE] - TENANCY_DROP)
@@ -1226,7 +1239,7 @@ def _budget(
     if (
         treatment_weeks[i] == 0
         and need[i, _SUBST] > 0.5
-        and draw(seed, S_BUDGET, me, t, 2 * k + 1) < 0.1 * kp.flexible_budget
+        and draw_at(ek_budget, 2 * k + 1) < 0.1 * kp.flexible_budget
     ):
         treatment_weeks[i] = TREATMENT_WEEKS
 
