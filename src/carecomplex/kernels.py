@@ -1244,7 +1244,10 @@ def _budget(
         treatment_weeks[i] = TREATMENT_WEEKS
 
 
-@nb.njit(cache=True)
+WF_BLOCKS = 8  # person blocks of the parallel passes in workforce (integer counts only)
+
+
+@nb.njit(cache=True, parallel=True)
 def workforce(
     seed,
     t,
@@ -1270,15 +1273,25 @@ def workforce(
 ) -> int:
     """Step 6: caseloads, burnout, turnover; a leaver's cases pass to the new post holder.
 
-    Returns the next free worker uid (``n_posts_start`` on the first call).
+    The passes over persons run in parallel blocks; they only count (integers, exact in
+    any order) or update each person's own episodes, so results do not depend on the
+    thread count. Returns the next free worker uid (``n_posts_start`` on the first call).
     """
     n, n_workers = slot_service.shape[0], w_service.shape[0]
-    w_caseload[:] = 0
+    # Caseloads: integer counts per block of persons (exact in any order), then summed.
+    part = np.zeros((WF_BLOCKS, n_workers), dtype=np.int32)
+    for b in nb.prange(WF_BLOCKS):
+        lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
+        for i in range(lo, hi):
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0:
+                    part[b, slot_worker[i, k]] += 1
+    for w in range(n_workers):
+        total = 0
+        for b in range(WF_BLOCKS):
+            total += part[b, w]
+        w_caseload[w] = total
     s_load[:] = 0
-    for i in range(n):
-        for k in range(SLOTS):
-            if slot_service[i, k] >= 0:
-                w_caseload[slot_worker[i, k]] += 1
     left = np.zeros(n_workers, dtype=np.uint8)
     next_uid = n_posts_start
     for w in range(n_workers):
@@ -1302,12 +1315,19 @@ def workforce(
             w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * (0.5 + 0.5 * s_knowledge[s])
     # A known colleague (continuity) softens the loss of trust when a worker leaves.
     loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
-    for i in range(n):
-        for k in range(SLOTS):
-            if slot_service[i, k] >= 0 and left[slot_worker[i, k]] == 1 and alive[i] == 1:
-                slot_trust[i, k] *= 1.0 - loss
-                handoffs[i] += 1
-                events[0, EV_HANDOFF, complex_[i]] += 1
+    n_groups = events.shape[2]
+    lost = np.zeros((WF_BLOCKS, n_groups), dtype=np.int64)
+    for b in nb.prange(WF_BLOCKS):
+        lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
+        for i in range(lo, hi):
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0 and left[slot_worker[i, k]] == 1 and alive[i] == 1:
+                    slot_trust[i, k] *= 1.0 - loss
+                    handoffs[i] += 1
+                    lost[b, complex_[i]] += 1
+    for b in range(WF_BLOCKS):
+        for g in range(n_groups):
+            events[0, EV_HANDOFF, g] += lost[b, g]
     return next_uid
 
 
