@@ -92,6 +92,7 @@ PHASES = (
     "families",
     "life_crisis",
     "access",
+    "support_wellbeing",  # support + the weekly wellbeing sums in one parallel region
     "support",
     "workforce",
     "wellbeing_sums",

@@ -1,9 +1,11 @@
 """Fused and split kernels agree exactly; wellbeing_sums against its NumPy twin.
 
 ``kernels.life_families`` is ``kernels.families`` followed by ``kernels.life_crisis`` in
-one pass (chunks of whole families). Every array must come out bit-identical; the
-integer per-chunk partials of the ledger and the event table may fall in other chunks,
-so only their totals over chunks are compared (the model only ever uses the totals).
+one pass (chunks of whole families); ``kernels.support_wellbeing`` is ``kernels.support``
+followed by ``kernels.wellbeing_sums`` in one parallel region. Every array must come
+out bit-identical; for life_families the integer per-chunk partials of the ledger and
+the event table may fall in other chunks, so only their totals over chunks are compared
+(the model only ever uses the totals).
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from hypothesis import given
 from carecomplex import kernels as kn
 from carecomplex import reference as ref
 from carecomplex.state import N_CHUNKS, N_GROUPS
-from test_reference import HYPO, PARTIALS, World, families_args, life_crisis_args, worlds
+from test_reference import (
+    HYPO,
+    PARTIALS,
+    World,
+    families_args,
+    life_crisis_args,
+    support_args,
+    worlds,
+)
 
 
 def _fused_args(w: World) -> dict:
@@ -78,3 +88,22 @@ def test_wellbeing_sums_matches_twin(world: World) -> None:
         assert got[:, g, 1].sum() == alive.sum()
         wb = 1.0 - p.need[alive].astype(np.float64).mean(axis=1)
         np.testing.assert_allclose(got[:, g, 0].sum(), wb.sum(), rtol=1e-9, atol=1e-9)
+
+
+@HYPO
+@given(world=worlds())
+def test_support_wellbeing_equals_support_then_wellbeing_sums(world: World) -> None:
+    split = World(**{**world.__dict__, "state": world.state.copy()})
+    for name in PARTIALS:
+        setattr(split, name, getattr(world, name).copy())
+    want_wb = np.full((N_CHUNKS, N_GROUPS, 2), np.nan)
+    got_wb = want_wb.copy()
+    kn.support(*support_args(split).values())
+    p = split.state.person
+    kn.wellbeing_sums(p.alive, p.complex, p.need, want_wb)
+    kn.support_wellbeing(*support_args(world).values(), got_wb)
+    want = support_args(split)
+    for name, x in support_args(world).items():
+        if isinstance(x, np.ndarray):  # same chunks here: partials compared chunk by chunk
+            np.testing.assert_array_equal(x, want[name], err_msg=f"support_wellbeing: {name}")
+    np.testing.assert_array_equal(got_wb, want_wb)

@@ -1076,136 +1076,300 @@ def support(
 ):
     """Step 4: support contacts reduce needs; trust moves; episodes close (in place)."""
     n = pid.shape[0]
-    wp = kp.whole_person
-    sk_gaming = stream_key(seed, S_GAMING)
-    sk_cont = stream_key(seed, S_CONT)
-    sk_dis = stream_key(seed, S_DIS)
-    sk_budget = stream_key(seed, S_BUDGET)
+    sk = _support_keys(seed)
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
-        known = np.empty(N_DOMAINS)
-        base = np.empty(N_DOMAINS)
-        alloc = np.empty(N_DOMAINS)
-        for i in range(lo, hi):
-            if alive[i] == 0:
-                for k in range(SLOTS):
-                    slot_service[i, k] = -1
-                continue
-            g = complex_[i]
-            me = pid[i]
-            if treatment_weeks[i] > 0:
-                treatment_weeks[i] -= 1
-                _charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_TREAT, g] += 1
-                setpoint[i, _SUBST] = _clip01(setpoint[i, _SUBST] - TREATMENT_EFFECT)
-            held = False
+        _support_range(
+            lo,
+            hi,
+            c,
+            seed,
+            t,
+            kp,
+            sk,
+            pid,
+            complex_,
+            alive,
+            need,
+            setpoint,
+            slot_service,
+            slot_worker,
+            slot_weeks,
+            slot_trust,
+            slot_remit,
+            assessed,
+            prison_weeks,
+            treatment_weeks,
+            sys_trust,
+            handoffs,
+            cost,
+            w_skill,
+            w_burnout,
+            s_knowledge,
+            s_info,
+            s_gaming,
+            pence,
+            holder,
+            ledger,
+            events,
+            svc,
+        )
+
+
+@nb.njit(cache=True, parallel=True)
+def support_wellbeing(
+    seed,
+    t,
+    kp,
+    pid,
+    complex_,
+    alive,
+    need,
+    setpoint,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    assessed,
+    prison_weeks,
+    treatment_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    w_skill,
+    w_burnout,
+    s_knowledge,
+    s_info,
+    s_gaming,
+    pence,
+    holder,
+    ledger,
+    events,
+    svc,
+    wb,
+):
+    """:func:`support` then :func:`wellbeing_sums` (into ``wb``) in one parallel region.
+
+    Each chunk is supported, then its wellbeing summed while its needs are in cache.
+    Nothing after support in the step changes needs, life or group, and the chunks and
+    the order within them are those of :func:`wellbeing_sums`, so ``wb`` is
+    bit-identical to calling it at the end of the step.
+    """
+    n = pid.shape[0]
+    sk = _support_keys(seed)
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = _chunk(c, n)
+        _support_range(
+            lo,
+            hi,
+            c,
+            seed,
+            t,
+            kp,
+            sk,
+            pid,
+            complex_,
+            alive,
+            need,
+            setpoint,
+            slot_service,
+            slot_worker,
+            slot_weeks,
+            slot_trust,
+            slot_remit,
+            assessed,
+            prison_weeks,
+            treatment_weeks,
+            sys_trust,
+            handoffs,
+            cost,
+            w_skill,
+            w_burnout,
+            s_knowledge,
+            s_info,
+            s_gaming,
+            pence,
+            holder,
+            ledger,
+            events,
+            svc,
+        )
+        _wellbeing_range(lo, hi, c, alive, complex_, need, wb)
+
+
+@nb.njit(cache=True, inline="always")
+def _support_keys(seed):
+    return (
+        stream_key(seed, S_GAMING),
+        stream_key(seed, S_CONT),
+        stream_key(seed, S_DIS),
+        stream_key(seed, S_BUDGET),
+    )
+
+
+@nb.njit(cache=True)
+def _support_range(
+    lo,
+    hi,
+    c,
+    seed,
+    t,
+    kp,
+    sk,
+    pid,
+    complex_,
+    alive,
+    need,
+    setpoint,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    assessed,
+    prison_weeks,
+    treatment_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    w_skill,
+    w_burnout,
+    s_knowledge,
+    s_info,
+    s_gaming,
+    pence,
+    holder,
+    ledger,
+    events,
+    svc,
+):
+    """Support for persons ``lo..hi-1``, partials into chunk ``c``."""
+    wp = kp.whole_person
+    sk_gaming, sk_cont, sk_dis, sk_budget = sk
+    known = np.empty(N_DOMAINS)
+    base = np.empty(N_DOMAINS)
+    alloc = np.empty(N_DOMAINS)
+    for i in range(lo, hi):
+        if alive[i] == 0:
             for k in range(SLOTS):
-                held |= slot_service[i, k] >= 0
-            if not held:  # nothing below runs; the branch also keeps the hashes in it
+                slot_service[i, k] = -1
+            continue
+        g = complex_[i]
+        me = pid[i]
+        if treatment_weeks[i] > 0:
+            treatment_weeks[i] -= 1
+            _charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
+            events[c, EV_TREAT, g] += 1
+            setpoint[i, _SUBST] = _clip01(setpoint[i, _SUBST] - TREATMENT_EFFECT)
+        held = False
+        for k in range(SLOTS):
+            held |= slot_service[i, k] >= 0
+        if not held:  # nothing below runs; the branch also keeps the hashes in it
+            continue
+        ek_gaming = entity_key(sk_gaming, me, t)
+        ek_cont = entity_key(sk_cont, me, t)
+        ek_budget = entity_key(sk_budget, me, t)
+        supported = False
+        for k in range(SLOTS):
+            s = slot_service[i, k]
+            if s < 0:
                 continue
-            ek_gaming = entity_key(sk_gaming, me, t)
-            ek_cont = entity_key(sk_cont, me, t)
-            ek_budget = entity_key(sk_budget, me, t)
-            supported = False
-            for k in range(SLOTS):
-                s = slot_service[i, k]
-                if s < 0:
-                    continue
-                if prison_weeks[i] > 0:
-                    slot_service[i, k] = -1
-                    events[c, EV_CLOSED, g] += 1
-                    continue
-                supported = True
-                w = slot_worker[i, k]
-                skill = w_skill[w] * (1.0 - 0.5 * w_burnout[w]) * (0.5 + 0.5 * s_knowledge[s])
-                tau = slot_trust[i, k]
-                engage = 0.2 + 0.8 * tau
-                info = s_info[s]
-                remit = slot_remit[i, k]
-                sb, sk, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
-                for d in range(N_DOMAINS):
-                    nd = need[i, d]
-                    ntot += nd
-                    inr = (remit >> d) & 1
-                    base[d] = nd if inr else 0.0
-                    known[d] = nd if inr else nd * (info + (1.0 - info) * DISCLOSURE * tau)
-                    sb += base[d]
-                    sk += known[d]
-                    nmax = max(nmax, nd)
-                    if inr:
-                        rmax = max(rmax, nd)
-                # Match: overlap of the effort's spread with the spread of actual need.
-                match = 0.0
-                for d in range(N_DOMAINS):
-                    a = 0.0
-                    if sb > 0.0:
-                        a += (1.0 - wp) * base[d] / sb
-                    if sk > 0.0:
-                        a += wp * known[d] / sk
-                    alloc[d] = a
-                    if ntot > 0.0:
-                        match += min(a, need[i, d] / ntot)
-                # Need reduced = dose x skill x engagement x match, spread by the effort;
-                # lasting change (the set point) needs a trusted relationship.
-                effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
-                reduced = 0.0
-                for d in range(N_DOMAINS):
-                    a = alloc[d]
-                    nd = need[i, d]
-                    red = effect * a * nd
-                    need[i, d] = _clip01(nd - red)
-                    setpoint[i, d] = _clip01(setpoint[i, d] - kp.recovery_gain * red)
-                    reduced += red
-                _charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
-                _budget(
-                    i,
-                    k,
-                    g,
-                    c,
-                    ek_budget,
-                    kp,
-                    need,
-                    setpoint,
-                    treatment_weeks,
-                    cost,
-                    ledger,
-                    events,
-                    pence,
-                    holder,
-                )
-                tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
-                slot_trust[i, k] = tau
-                sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
-                slot_weeks[i, k] += 1
-                svc[c, s, 0] += 1.0
-                svc[c, s, 1] += tau
-                svc[c, s, 2] += match
-                svc[c, s, 3] += reduced
-                # Close: need below threshold, on the clock, gamed, or dropped out.
-                focus = (1.0 - wp) * rmax + wp * nmax
-                thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
-                capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
-                gamed = draw_at(ek_gaming, 1 + k) < 0.05 * s_gaming[s]
-                # Without continuity the relationship does not last: the case is closed
-                # back to duty (a hand-off) and must be re-referred (no consistent worker).
-                if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
-                    slot_service[i, k] = -1
-                    handoffs[i] += 1
-                    events[c, EV_HANDOFF, g] += 1
-                    sys_trust[i] *= 1.0 - 0.5 * kp.trust_erode
-                    if focus >= thr:
-                        assessed[i] |= REREFERRAL
-                elif focus < thr or capped or gamed:
-                    slot_service[i, k] = -1
-                    events[c, EV_CLOSED, g] += 1
-                    if focus >= thr:  # closed with need left: stepped down, re-referred
-                        assessed[i] |= REREFERRAL
-                elif draw_at(entity_key(sk_dis, me, t), k) < kp.disengage * (1.0 - tau):
-                    slot_service[i, k] = -1
-                    events[c, EV_DROP, g] += 1
-                    sys_trust[i] *= 1.0 - kp.trust_erode
-            if supported:
-                events[c, EV_SUPP, g] += 1
+            if prison_weeks[i] > 0:
+                slot_service[i, k] = -1
+                events[c, EV_CLOSED, g] += 1
+                continue
+            supported = True
+            w = slot_worker[i, k]
+            skill = w_skill[w] * (1.0 - 0.5 * w_burnout[w]) * (0.5 + 0.5 * s_knowledge[s])
+            tau = slot_trust[i, k]
+            engage = 0.2 + 0.8 * tau
+            info = s_info[s]
+            remit = slot_remit[i, k]
+            sb, sk, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
+            for d in range(N_DOMAINS):
+                nd = need[i, d]
+                ntot += nd
+                inr = (remit >> d) & 1
+                base[d] = nd if inr else 0.0
+                known[d] = nd if inr else nd * (info + (1.0 - info) * DISCLOSURE * tau)
+                sb += base[d]
+                sk += known[d]
+                nmax = max(nmax, nd)
+                if inr:
+                    rmax = max(rmax, nd)
+            # Match: overlap of the effort's spread with the spread of actual need.
+            match = 0.0
+            for d in range(N_DOMAINS):
+                a = 0.0
+                if sb > 0.0:
+                    a += (1.0 - wp) * base[d] / sb
+                if sk > 0.0:
+                    a += wp * known[d] / sk
+                alloc[d] = a
+                if ntot > 0.0:
+                    match += min(a, need[i, d] / ntot)
+            # Need reduced = dose x skill x engagement x match, spread by the effort;
+            # lasting change (the set point) needs a trusted relationship.
+            effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+            reduced = 0.0
+            for d in range(N_DOMAINS):
+                a = alloc[d]
+                nd = need[i, d]
+                red = effect * a * nd
+                need[i, d] = _clip01(nd - red)
+                setpoint[i, d] = _clip01(setpoint[i, d] - kp.recovery_gain * red)
+                reduced += red
+            _charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
+            _budget(
+                i,
+                k,
+                g,
+                c,
+                ek_budget,
+                kp,
+                need,
+                setpoint,
+                treatment_weeks,
+                cost,
+                ledger,
+                events,
+                pence,
+                holder,
+            )
+            tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
+            slot_trust[i, k] = tau
+            sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
+            slot_weeks[i, k] += 1
+            svc[c, s, 0] += 1.0
+            svc[c, s, 1] += tau
+            svc[c, s, 2] += match
+            svc[c, s, 3] += reduced
+            # Close: need below threshold, on the clock, gamed, or dropped out.
+            focus = (1.0 - wp) * rmax + wp * nmax
+            thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+            capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
+            gamed = draw_at(ek_gaming, 1 + k) < 0.05 * s_gaming[s]
+            # Without continuity the relationship does not last: the case is closed
+            # back to duty (a hand-off) and must be re-referred (no consistent worker).
+            if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+                slot_service[i, k] = -1
+                handoffs[i] += 1
+                events[c, EV_HANDOFF, g] += 1
+                sys_trust[i] *= 1.0 - 0.5 * kp.trust_erode
+                if focus >= thr:
+                    assessed[i] |= REREFERRAL
+            elif focus < thr or capped or gamed:
+                slot_service[i, k] = -1
+                events[c, EV_CLOSED, g] += 1
+                if focus >= thr:  # closed with need left: stepped down, re-referred
+                    assessed[i] |= REREFERRAL
+            elif draw_at(entity_key(sk_dis, me, t), k) < kp.disengage * (1.0 - tau):
+                slot_service[i, k] = -1
+                events[c, EV_DROP, g] += 1
+                sys_trust[i] *= 1.0 - kp.trust_erode
+        if supported:
+            events[c, EV_SUPP, g] += 1
 
 
 @nb.njit(cache=True, inline="always")
@@ -1474,21 +1638,26 @@ def wellbeing_sums(alive, complex_, need, out) -> None:
     n = alive.shape[0]
     for c in nb.prange(N_CHUNKS):
         lo, hi = _chunk(c, n)
-        s0, s1, n0, n1 = 0.0, 0.0, 0.0, 0.0
-        for i in range(lo, hi):
-            if alive[i] == 0:
-                continue
-            x = 0.0
-            for d in range(N_DOMAINS):
-                x += need[i, d]
-            wb = 1.0 - x / N_DOMAINS
-            if complex_[i] == 0:
-                s0 += wb
-                n0 += 1.0
-            else:
-                s1 += wb
-                n1 += 1.0
-        out[c, 0, 0] = s0
-        out[c, 0, 1] = n0
-        out[c, 1, 0] = s1
-        out[c, 1, 1] = n1
+        _wellbeing_range(lo, hi, c, alive, complex_, need, out)
+
+
+@nb.njit(cache=True)
+def _wellbeing_range(lo, hi, c, alive, complex_, need, out) -> None:
+    s0, s1, n0, n1 = 0.0, 0.0, 0.0, 0.0
+    for i in range(lo, hi):
+        if alive[i] == 0:
+            continue
+        x = 0.0
+        for d in range(N_DOMAINS):
+            x += need[i, d]
+        wb = 1.0 - x / N_DOMAINS
+        if complex_[i] == 0:
+            s0 += wb
+            n0 += 1.0
+        else:
+            s1 += wb
+            n1 += 1.0
+    out[c, 0, 0] = s0
+    out[c, 0, 1] = n0
+    out[c, 1, 0] = s1
+    out[c, 1, 1] = n1

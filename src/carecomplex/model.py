@@ -206,8 +206,8 @@ class CareModel(mesa.Model):
             self._ledger,
             self._events,
         )
-        # 4. Support.
-        kn.support(
+        # 4. Support (and the week's wellbeing sums, see _record).
+        kn.support_wellbeing(
             key,
             t,
             kp,
@@ -237,6 +237,7 @@ class CareModel(mesa.Model):
             self._ledger,
             self._events,
             self._svc,
+            self._wb,  # weekly wellbeing sums (nothing later changes needs)
         )
         # 5. Learning.
         dose_ref = p.capacity.dose * p.capacity.contact_hours / 2.0 * 0.5
@@ -283,7 +284,7 @@ class CareModel(mesa.Model):
 
     def _record(self, leavers: int) -> None:
         per = self.state.person
-        kn.wellbeing_sums(per.alive, per.complex, per.need, self._wb)
+        # self._wb was filled by kn.support_wellbeing (= kn.wellbeing_sums now).
         tot = np.zeros((N_GROUPS, 2))
         for chunk in self._wb:  # combine in chunk order: the same for any thread count
             tot += chunk
