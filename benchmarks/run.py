@@ -91,6 +91,7 @@ PHASES = (
     "life_families",  # families + life_crisis fused (used when families tile the persons)
     "families",
     "life_crisis",
+    "access_into",  # access with scratch kept by the model
     "access",
     "support_wellbeing",  # support + the weekly wellbeing sums in one parallel region
     "support",

@@ -589,6 +589,97 @@ def access(
 ):
     """Step 3: help-seeking, assessment, eligibility, gaming, capacity and queues.
 
+    :func:`access_into` with freshly allocated scratch (see there).
+    """
+    scratch = access_scratch(pid.shape[0])
+    access_into(
+        seed,
+        t,
+        kp,
+        pid,
+        complex_,
+        alive,
+        need,
+        slot_service,
+        slot_worker,
+        slot_weeks,
+        slot_trust,
+        slot_remit,
+        assessed,
+        wait_service,
+        wait_weeks,
+        unmet,
+        cooldown,
+        prison_weeks,
+        sys_trust,
+        handoffs,
+        cost,
+        w_service,
+        w_caseload,
+        s_capacity,
+        s_load,
+        s_queue,
+        s_gaming,
+        s_info,
+        pence,
+        holder,
+        ledger,
+        events,
+        scratch,
+    )
+
+
+@nb.njit(cache=True)
+def access_scratch(n):
+    """Scratch arrays of :func:`access_into` for ``n`` persons (reusable across weeks)."""
+    return (
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.float64),
+        np.empty(n, dtype=np.uint8),
+        np.empty(n, dtype=np.uint8),
+        np.empty(n, dtype=np.int64),
+    )
+
+
+@nb.njit(cache=True)
+def access_into(
+    seed,
+    t,
+    kp,
+    pid,
+    complex_,
+    alive,
+    need,
+    slot_service,
+    slot_worker,
+    slot_weeks,
+    slot_trust,
+    slot_remit,
+    assessed,
+    wait_service,
+    wait_weeks,
+    unmet,
+    cooldown,
+    prison_weeks,
+    sys_trust,
+    handoffs,
+    cost,
+    w_service,
+    w_caseload,
+    s_capacity,
+    s_load,
+    s_queue,
+    s_gaming,
+    s_info,
+    pence,
+    holder,
+    ledger,
+    events,
+    scratch,
+):
+    """Step 3: help-seeking, assessment, eligibility, gaming, capacity and queues.
+
     Applicants are served in a deterministic order: longest waiting first, then by a
     counter-based priority draw, lowered for complex cases by a service's gaming.
 
@@ -608,12 +699,10 @@ def access(
     Counts and pence are integers, summed into chunk 0 of ``ledger`` and ``events``.
     """
     n = pid.shape[0]
-    cand = np.empty(n, dtype=np.int64)
-    want = np.empty(n, dtype=np.int64)
-    key = np.empty(n, dtype=np.float64)
-    flags = np.zeros(n, dtype=np.uint8)  # 1 new application, 2 re-referral, 4 skimmed
-    outcome = np.zeros(n, dtype=np.uint8)  # 0 queued, 1 accepted, 2 rejected
-    chosen = np.empty(n, dtype=np.int64)
+    # Scratch (each entry written before it is read): candidate person, wanted service,
+    # priority key, flags (1 new application, 2 re-referral, 4 skimmed), outcome
+    # (0 queued, 1 accepted, 2 rejected) and chosen post, of up to n applicants.
+    cand, want, key, flags, outcome, chosen = scratch
     count = np.zeros(N_CHUNKS, dtype=np.int64)
     led = np.zeros((N_CHUNKS, ledger.shape[1], ledger.shape[2]), dtype=np.int64)
     ev = np.zeros((N_CHUNKS, events.shape[1], events.shape[2]), dtype=np.int64)

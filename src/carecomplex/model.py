@@ -90,6 +90,7 @@ class CareModel(mesa.Model):
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
         fam = self.state.family
+        self._access_scratch = kn.access_scratch(len(self.state.person.pid))
         self._tiled = kn.families_tile(fam.start, fam.size, self.state.person.family)
         from carecomplex.agents import attach_agents
         from carecomplex.metrics import datacollector
@@ -172,7 +173,7 @@ class CareModel(mesa.Model):
             kn.families(kp, fam.start, fam.size, fam.support, per.alive, per.need, connection)
             kn.life_crisis(key, t, kp, *life_args)
         # 3. Access and referral.
-        kn.access(
+        kn.access_into(
             key,
             t,
             kp,
@@ -205,6 +206,7 @@ class CareModel(mesa.Model):
             self._holder,
             self._ledger,
             self._events,
+            self._access_scratch,
         )
         # 4. Support (and the week's wellbeing sums, see _record).
         kn.support_wellbeing(
