@@ -32,7 +32,18 @@ STARTUP_CODE = (
 
 
 def _maxrss_bytes() -> int:
-    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux)."""
+    """Peak resident set size of this process so far.
+
+    Linux's ``VmHWM`` (of this address space) where available: ``ru_maxrss`` of a child
+    started by ``subprocess`` inherits the parent's peak across fork + exec, so it would
+    report the harness's own peak rather than the child's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -74,6 +85,82 @@ def time_care(n: int, weeks: int) -> dict:
     }
     del model
     return out
+
+
+PHASES = (
+    "life_families",  # families + life_crisis fused (used when families tile the persons)
+    "families",
+    "life_crisis",
+    "access_into",  # access with scratch kept by the model
+    "access",
+    "support_wellbeing",  # support + the weekly wellbeing sums in one parallel region
+    "support",
+    "workforce",
+    "wellbeing_sums",
+)
+LIFE = ("life_families", "families", "life_crisis")  # the part plain Mesa also does
+
+
+def time_phases(n: int, weeks: int) -> dict:
+    """Seconds per step spent in each numba kernel and in the rest of ``CareModel.step``.
+
+    The kernels are wrapped by perf_counter accumulators (a few microseconds of overhead
+    per call); "python" is everything else in the step (levers, learning, recording,
+    the DataCollector).
+    """
+    from carecomplex import kernels as kn
+    from carecomplex.model import CareModel
+
+    acc = dict.fromkeys(PHASES, 0.0)
+    originals = {name: getattr(kn, name) for name in PHASES}
+
+    def timed(name, f):
+        def g(*args):
+            t0 = time.perf_counter()
+            out = f(*args)
+            acc[name] += time.perf_counter() - t0
+            return out
+
+        return g
+
+    try:
+        for name, f in originals.items():
+            setattr(kn, name, timed(name, f))
+        model = CareModel(_params(n, weeks))
+        model.step()
+        for name in acc:
+            acc[name] = 0.0
+        t0 = time.perf_counter()
+        for _ in range(weeks):
+            model.step()
+        total = time.perf_counter() - t0
+    finally:
+        for name, f in originals.items():
+            setattr(kn, name, f)
+    out = {name: v / weeks for name, v in acc.items()}
+    out["python"] = total / weeks - sum(out.values())
+    out["total"] = total / weeks
+    return out
+
+
+def time_full_run(n: int, weeks: int) -> dict:
+    """One run of ``weeks`` measured weeks (no burn-in) at ``n`` persons, timed whole."""
+    from carecomplex.model import CareModel
+    from carecomplex.params import Params
+
+    t0 = time.perf_counter()
+    model = CareModel(
+        Params().replace(population={"persons": n}, run={"years": weeks / 52, "burn_in": 0})
+    )
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.run()
+    return {
+        "persons": n,
+        "weeks": model.n_weeks,
+        "build_s": build,
+        "run_s": time.perf_counter() - t0,
+    }
 
 
 def time_mesa(n: int, weeks: int) -> float:
@@ -155,6 +242,11 @@ def _sizes(text: str) -> list[int]:
     return [int(float(s)) for s in text.split(",") if s.strip()]
 
 
+def _weeks_for(n: int, args: argparse.Namespace) -> int:
+    """Timed steps at ``n`` persons: fewer at 1e6 and above (see ``--weeks-large``)."""
+    return args.weeks_large if n >= 1_000_000 else args.weeks
+
+
 def _med(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -179,7 +271,7 @@ def run(args: argparse.Namespace) -> dict:
         order = sizes if r % 2 == 0 else sizes[::-1]
         for n in order:
             log(f"[repeat {r + 1}/{args.repeats}] CareModel n={n:,}")
-            care[n].append(time_care(n, args.weeks))
+            care[n].append(time_care(n, _weeks_for(n, args)))
         for n in mesa_sizes if r % 2 == 0 else mesa_sizes[::-1]:
             log(f"[repeat {r + 1}/{args.repeats}] plain Mesa n={n:,}")
             mesa_ns[n].append(time_mesa(n, args.mesa_weeks))
@@ -188,8 +280,14 @@ def run(args: argparse.Namespace) -> dict:
                 log(f"[repeat {r + 1}/{args.repeats}] start-up ({kind} numba cache)")
                 boot[kind].append(startup_seconds(kind == "cold"))
 
+    log("phase profile: time per kernel and Python part of the step, one run per size")
+    phases = {n: time_phases(n, _weeks_for(n, args)) for n in sorted(set(sizes) | set(mesa_sizes))}
+    full = None
+    if args.full_run:
+        log(f"full run: {args.full_run:,} persons x 520 weeks")
+        full = time_full_run(args.full_run, 520)
     log("memory: peak RSS per size (fresh subprocess each) and bandwidth probe")
-    rss = {n: rss_in_subprocess(n, args.weeks) for n in sizes}
+    rss = {n: rss_in_subprocess(n, _weeks_for(n, args)) for n in sizes}
     bw = bandwidth_gbs()
 
     per_size = []
@@ -210,6 +308,9 @@ def run(args: argparse.Namespace) -> dict:
                 **rss[n],
                 "bandwidth_floor_s": floor_s,
                 "step_over_bandwidth_floor": step_s / floor_s,
+                "weeks_timed": _weeks_for(n, args),
+                "run_520_weeks_s_extrapolated": ns * n * 520 * 1e-9,
+                "phases_ns_per_person_step": {k: v / n * 1e9 for k, v in phases[n].items()},
             }
         )
     care_ns = {row["persons"]: row["ns_per_person_step"] for row in per_size}
@@ -217,6 +318,8 @@ def run(args: argparse.Namespace) -> dict:
     for n in mesa_sizes:
         ns = _med(mesa_ns[n])
         ref = care_ns.get(n)
+        ph = phases[n]
+        like = sum(ph[k] for k in LIFE) / n * 1e9
         mesa_rows.append(
             {
                 "persons": n,
@@ -224,6 +327,8 @@ def run(args: argparse.Namespace) -> dict:
                 "ns_per_person_step_all": mesa_ns[n],
                 "care_full_step_ns_per_person_step": ref,
                 "ratio_mesa_life_crisis_over_care_full_step": ns / ref if ref else None,
+                "care_life_crisis_ns_per_person_step": like,
+                "ratio_like_for_like": ns / like,
             }
         )
     return {
@@ -263,6 +368,8 @@ def run(args: argparse.Namespace) -> dict:
             "what": "numpy copy of a 512 MB float64 array, best of 3, (read + write bytes) / s",
             "gb_per_s": bw,
         },
+        "full_run": full,
+        "load_average": os.getloadavg(),
         "harness_peak_rss_bytes": _maxrss_bytes(),
     }
 
@@ -318,8 +425,26 @@ def show(res: dict) -> None:
         "'x bandwidth floor' = step time / (state bytes / bandwidth): a ROUGH floor multiple."
     )
 
-    m = Table(title="Plain per-agent Mesa (life/crisis part ONLY) vs CareModel full step")
-    for col in ("persons", "Mesa ns/person-step", "CareModel ns/person-step", "ratio (>=)"):
+    ph = Table(title="Where the step goes: ns per person-step by phase (one run per size)")
+    ph.add_column("persons", justify="right")
+    used = [k for k in PHASES if any(r["phases_ns_per_person_step"][k] for r in res["care_model"])]
+    names = [*used, "python", "total"]
+    for col in names:
+        ph.add_column(col, justify="right")
+    for r in res["care_model"]:
+        p = r["phases_ns_per_person_step"]
+        ph.add_row(f"{r['persons']:,}", *(f"{p[k]:,.1f}" for k in names))
+    con.print(ph)
+
+    m = Table(title="Plain per-agent Mesa (life/crisis part) vs CareModel")
+    for col in (
+        "persons",
+        "Mesa ns/person-step",
+        "CareModel full step",
+        "ratio vs full step (>=)",
+        "CareModel life/crisis",
+        "ratio like for like",
+    ):
         m.add_column(col, justify="right")
     for r in res["plain_mesa"]["rows"]:
         ref = r["care_full_step_ns_per_person_step"]
@@ -329,6 +454,8 @@ def show(res: dict) -> None:
             f"{r['ns_per_person_step']:,.0f}",
             f"{ref:,.1f}" if ref else "(size not benchmarked)",
             f"{ratio:,.0f}x" if ratio else "-",
+            f"{r['care_life_crisis_ns_per_person_step']:,.1f}",
+            f"{r['ratio_like_for_like']:,.0f}x",
         )
     con.print(m)
     con.print(res["plain_mesa"]["note"])
@@ -338,17 +465,68 @@ def show(res: dict) -> None:
         f"Start-up to first step ({s['what']}): warm numba cache {s['warm_cache_s']:.2f} s, "
         f"cold cache {s['cold_cache_s']:.2f} s"
     )
+    _show_targets(con, res)
     con.print(
-        f"Harness: {meta['harness_seconds']:.0f} s; timings carry +/-30-50 % VM noise, "
+        f"Harness: {meta['harness_seconds']:.0f} s (load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in res['load_average'])}); "
+        "timings carry +/-30-50 % VM noise, "
         "ratios within one run are more reliable."
     )
+
+
+def _show_targets(con, res: dict) -> None:
+    """The issue's targets against this run's figures."""
+    from rich.table import Table
+
+    rows = {r["persons"]: r for r in res["care_model"]}
+    lines = []
+    big = rows.get(1_000_000)
+    if big:
+        run_s = res["full_run"]["run_s"] if res.get("full_run") else None
+        est = big["run_520_weeks_s_extrapolated"]
+        how = f"measured {run_s:.1f} s" if run_s else f"extrapolated {est:.1f} s"
+        lines.append(("1e6 persons x 520 weeks <= 30 s (stretch 15 s)", how, (run_s or est) <= 30))
+        lines.append(
+            (
+                "peak RSS at 1e6 <= 2 GB",
+                f"{big['peak_rss_bytes'] / 1e9:.2f} GB",
+                big["peak_rss_bytes"] <= 2e9,
+            )
+        )
+        if 100_000 in rows:
+            q = big["ns_per_person_step"] / rows[100_000]["ns_per_person_step"]
+            lines.append(("ns/person-step 1e6 <= 1.5 x 1e5", f"{q:.2f}x", q <= 1.5))
+    bpp = max(r["state_bytes_per_person"] for r in res["care_model"])
+    lines.append(("state <= 300 B/person", f"{bpp:.0f} B", bpp <= 300))
+    for r in res["plain_mesa"]["rows"]:
+        if r["ratio_mesa_life_crisis_over_care_full_step"]:
+            x = r["ratio_mesa_life_crisis_over_care_full_step"]
+            lines.append((f">= 200x plain Mesa at {r['persons']:,}", f"{x:.0f}x", x >= 200))
+    warm = res["startup"]["warm_cache_s"]
+    if warm == warm:  # not NaN
+        lines.append(("warm start to first step <= 3 s", f"{warm:.2f} s", warm <= 3))
+    t = Table(title="Targets (issue 6)")
+    for col in ("target", "this run", "met"):
+        t.add_column(col)
+    for name, val, ok in lines:
+        t.add_row(name, val, "yes" if ok else "NO")
+    con.print(t)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1e3,1e4,1e5", help="persons, comma-separated (1e6 ok)")
+    ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6", help="persons, comma-separated")
     ap.add_argument("--weeks", type=int, default=52, help="timed steps per measurement")
+    ap.add_argument(
+        "--weeks-large", type=int, default=10, help="timed steps at 1e6 persons and above"
+    )
+    ap.add_argument(
+        "--full-run",
+        type=lambda x: int(float(x)),
+        default=0,
+        help="also time one whole 520-week run at this many persons (e.g. 1e6)",
+    )
     ap.add_argument("--repeats", type=int, default=3, help="interleaved repeats (median)")
     ap.add_argument("--mesa-sizes", default="1e3,1e4", help="plain-Mesa sizes")
     ap.add_argument("--mesa-weeks", type=int, default=10, help="timed plain-Mesa steps")

@@ -190,10 +190,8 @@ def report_cost(model: CareModel) -> float:
 
 
 def report_wellbeing(model: CareModel) -> float:
-    """Mean wellbeing of the living."""
-    p = model.state.person
-    a = p.alive.astype(bool)
-    return float(1.0 - p.need[a].mean()) if a.any() else float("nan")
+    """Mean wellbeing of the living (aggregated online by the model each week)."""
+    return float(model.wellbeing_now)
 
 
 def datacollector() -> mesa.DataCollector:

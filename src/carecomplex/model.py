@@ -82,11 +82,16 @@ class CareModel(mesa.Model):
         self.events = np.zeros((self.n_weeks, N_EVENTS, N_GROUPS), dtype=np.int64)
         self.services = np.zeros((self.n_weeks, N_SERVICES, len(SERVICE_FIELDS)))
         self.wellbeing = np.zeros((self.n_weeks, N_GROUPS))
+        self._wb = np.zeros((N_CHUNKS, N_GROUPS, 2))  # per-chunk (sum, count) by group
+        self.wellbeing_now = float("nan")  # mean wellbeing of the living, this week
         persona = np.flatnonzero(self.state.person.persona)
         self.tracked = np.unique(np.concatenate([persona, np.asarray(track, dtype=np.int64)]))
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), 5))
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
+        fam = self.state.family
+        self._access_scratch = kn.access_scratch(len(self.state.person.pid))
+        self._tiled = kn.families_tile(fam.start, fam.size, self.state.person.family)
         from carecomplex.agents import attach_agents
         from carecomplex.metrics import datacollector
 
@@ -131,14 +136,8 @@ class CareModel(mesa.Model):
         self._events[:] = 0
         self._svc[:] = 0.0
         info = information(lv, svc.partner_trust)
-        # 1-2. Life dynamics and crisis.
-        kn.families(
-            kp, fam.start, fam.size, fam.support, per.alive, per.need, int(Domain.CONNECTION)
-        )
-        kn.life_crisis(
-            key,
-            t,
-            kp,
+        # 1-2. Life dynamics and crisis (one pass when families tile the persons).
+        life_args = (
             per.pid,
             per.family,
             per.complex,
@@ -167,8 +166,14 @@ class CareModel(mesa.Model):
             self._ledger,
             self._events,
         )
+        connection = int(Domain.CONNECTION)
+        if self._tiled:
+            kn.life_families(key, t, kp, fam.start, fam.size, connection, *life_args)
+        else:
+            kn.families(kp, fam.start, fam.size, fam.support, per.alive, per.need, connection)
+            kn.life_crisis(key, t, kp, *life_args)
         # 3. Access and referral.
-        kn.access(
+        kn.access_into(
             key,
             t,
             kp,
@@ -201,9 +206,10 @@ class CareModel(mesa.Model):
             self._holder,
             self._ledger,
             self._events,
+            self._access_scratch,
         )
-        # 4. Support.
-        kn.support(
+        # 4. Support (and the week's wellbeing sums, see _record).
+        kn.support_wellbeing(
             key,
             t,
             kp,
@@ -233,6 +239,7 @@ class CareModel(mesa.Model):
             self._ledger,
             self._events,
             self._svc,
+            self._wb,  # weekly wellbeing sums (nothing later changes needs)
         )
         # 5. Learning.
         dose_ref = p.capacity.dose * p.capacity.contact_hours / 2.0 * 0.5
@@ -278,6 +285,13 @@ class CareModel(mesa.Model):
             getattr(per, name)[:] = 0
 
     def _record(self, leavers: int) -> None:
+        per = self.state.person
+        # self._wb was filled by kn.support_wellbeing (= kn.wellbeing_sums now).
+        tot = np.zeros((N_GROUPS, 2))
+        for chunk in self._wb:  # combine in chunk order: the same for any thread count
+            tot += chunk
+        alive = tot[:, 1].sum()
+        self.wellbeing_now = tot[:, 0].sum() / alive if alive else float("nan")
         w = self.week
         if not 0 <= w < self.n_weeks:
             return
@@ -303,12 +317,8 @@ class CareModel(mesa.Model):
             np.full(N_SERVICES, leavers / N_SERVICES),
         ]
         self.services[w] = np.stack(row, axis=1)
-        per = self.state.person
-        alive = per.alive.astype(bool)
-        wb = 1.0 - per.need.mean(axis=1, dtype=np.float64)
         for g in range(N_GROUPS):
-            m = alive & (per.complex == g)
-            self.wellbeing[w, g] = wb[m].mean() if m.any() else np.nan
+            self.wellbeing[w, g] = tot[g, 0] / tot[g, 1] if tot[g, 1] else np.nan
         i = self.tracked
         if len(i):
             self.journeys[w, :, 0] = per.cost[i].sum(axis=1) / 100.0

@@ -704,3 +704,29 @@ def workforce(
     by_group = np.bincount(complex_, weights=lost, minlength=events.shape[2])
     events[0, Event.HANDOFF] += by_group.astype(np.int64)
     return int(n_posts_start + left.sum())
+
+
+# --------------------------------------------------------------------------------------
+# Weekly output: wellbeing sums, aggregated online.
+# --------------------------------------------------------------------------------------
+
+
+def wellbeing_sums(alive, complex_, need, out) -> None:
+    """Twin of :func:`carecomplex.kernels.wellbeing_sums` (same arguments, in place).
+
+    ``out[c, g]`` = (sum of wellbeing, persons alive) over the living persons of group
+    ``g`` in chunk ``c``, wellbeing being 1 minus the mean need. Sums are taken person
+    by person in index order within a chunk, as the kernel does (float64).
+    """
+    n = len(alive)
+    chunk = chunk_index(n)
+    wb = 1.0 - need.astype(F64).sum(axis=1) / N_DOMAINS
+    out[:] = 0.0
+    for c in range(N_CHUNKS):
+        for g in range(out.shape[1]):
+            mine = np.flatnonzero((chunk == c) & (alive == 1) & (complex_ == g))
+            total = 0.0
+            for i in mine:  # sequential, like the kernel, so the float sums agree
+                total += float(wb[i])
+            out[c, g, 0] = total
+            out[c, g, 1] = float(len(mine))

@@ -72,6 +72,27 @@ def draw(seed: np.uint64, stream: int, entity: int, week: int, k: int) -> float:
     return float(h >> _S11) * _TO_UNIT
 
 
+@nb.njit(cache=True, inline="always")
+def stream_key(seed: np.uint64, stream: int) -> np.uint64:
+    """The part of :func:`draw` that depends on (seed, stream) only (hoist it)."""
+    h = _mix(seed + _GOLD)
+    return _mix(h ^ (np.uint64(stream) * _GOLD))
+
+
+@nb.njit(cache=True, inline="always")
+def entity_key(sk: np.uint64, entity: int, week: int) -> np.uint64:
+    """The part of :func:`draw` that depends on (seed, stream, entity, week)."""
+    h = _mix(sk ^ (np.uint64(entity) + _GOLD))
+    return _mix(h ^ (np.uint64(week) * _M2))
+
+
+@nb.njit(cache=True, inline="always")
+def draw_at(ek: np.uint64, k: int) -> float:
+    """``draw(seed, stream, entity, week, k)`` from its :func:`entity_key` (bit-identical)."""
+    h = _mix(ek ^ (np.uint64(k) + _M1))
+    return float(h >> _S11) * _TO_UNIT
+
+
 def _mix_np(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
