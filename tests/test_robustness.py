@@ -74,6 +74,17 @@ def test_week_counters_are_wide_enough_for_the_longest_run() -> None:
             )
 
 
+def test_worker_ids_cannot_overflow() -> None:
+    # Every post holder may leave every week: the ids issued stay below the dtype's max.
+    from carecomplex.population import n_worker_posts
+
+    widest = Params().replace(population={"persons": 5_000_000}, capacity={"workers_per_1000": 100})
+    posts = n_worker_posts(widest)
+    assert posts >= 500_000
+    top = np.iinfo(SCHEMAS["worker"]["uid"].dtype).max
+    assert posts * (MAX_STEPS + 1) < top, f"{posts} posts x {MAX_STEPS} weeks of turnover"
+
+
 def check_stocks(model: CareModel, start: dict[str, int], ctx: str = "") -> None:
     """No negative stocks or counters, week clocks within the steps run, no overflow."""
     s = model.state

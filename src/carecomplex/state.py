@@ -187,7 +187,9 @@ FAMILY = {
 }
 WORKER = {
     "service": Column(("W",), np.int32, 0, "service", "employing service"),
-    "uid": Column(("W",), np.int32, 0, "id", "id of the post holder (new id on turnover)"),
+    # int64: at the widest ranges (500,000 posts, all leaving every week for 5,720
+    # weeks) the ids issued pass 2**31.
+    "uid": Column(("W",), np.int64, 0, "id", "id of the post holder (new id on turnover)"),
     "caseload": Column(("W",), np.int32, 0, "persons", "persons currently held"),
     "skill": Column(("W",), np.float32, 0.7, "0-1", "practice skill"),
     "burnout": Column(("W",), np.float32, 0.1, "0-1", "burnout"),
