@@ -26,7 +26,7 @@ from _strategies import group_classes, is_int_field
 from carecomplex.costs import UNIT_COSTS
 from carecomplex.metrics import summary
 from carecomplex.model import CareModel
-from carecomplex.params import Params, RunParams, from_dict, to_dict
+from carecomplex.params import CrisisParams, Params, RunParams, from_dict, to_dict
 from carecomplex.scenarios import load
 from carecomplex.state import SCHEMAS, Event
 from test_invariants import Tracker
@@ -72,6 +72,13 @@ def test_week_counters_are_wide_enough_for_the_longest_run() -> None:
             assert np.iinfo(dtype).max >= MAX_STEPS, (
                 f"{entity}.{name} ({np.dtype(dtype).name}) cannot count {MAX_STEPS} weeks"
             )
+
+
+def test_longest_prison_stay_fits_its_counter() -> None:
+    # kernels._crisis: 1 + int(-log1p(-u) * (prison_weeks - 1)), u < 1 on a 2**-53 grid.
+    hi = CrisisParams.__dataclass_fields__["prison_weeks"].metadata["hi"]
+    longest = 1 + int(-np.log1p(-(1.0 - 2.0**-53)) * (hi - 1.0))
+    assert longest < np.iinfo(SCHEMAS["person"]["prison_weeks"].dtype).max
 
 
 def test_worker_ids_cannot_overflow() -> None:
