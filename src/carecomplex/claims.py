@@ -28,7 +28,6 @@ emergency accommodation) and avoidable deaths are counted by group only.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ import numpy as np
 
 from carecomplex.costs import ITEMS, Holder, Item
 from carecomplex.params import ParamError, Params
-from carecomplex.scenarios import MAX_DEPTH, SAFE_NAME, loads_toml, too_deep
+from carecomplex.scenarios import SAFE_NAME, read_toml
 from carecomplex.state import Event, Persona
 
 # ---------------------------------------------------------------------------------
@@ -468,18 +467,7 @@ def _screen(path: str, table: Any) -> dict[str, tuple[float, float]]:
 def load(path: str | Path) -> Claim:
     """Read and validate one claim file, resolving its scenarios and parameters."""
     p = Path(path)
-    try:
-        data = loads_toml(p.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise ClaimError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ClaimError(f"{p}: invalid TOML: {e}") from None
-    except RecursionError:
-        raise ClaimError(f"{p}: invalid TOML: nested too deeply") from None
-    except OSError as e:
-        raise ClaimError(f"{p}: cannot read ({e.strerror})") from None
-    if (deep := too_deep(data)) is not None:
-        raise ClaimError(f"{p}: {deep}: nested more than {MAX_DEPTH} levels deep")
+    _, data = read_toml(p, ClaimError)
     claim = parse(data, str(p))
     arms(claim)  # resolve both scenarios now, so errors surface before any run
     for key, multiples in claim.screen.items():

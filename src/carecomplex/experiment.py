@@ -39,7 +39,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,15 +47,7 @@ import numpy as np
 
 from carecomplex.metrics import summary_names
 from carecomplex.params import ParamError, Params, to_dict
-from carecomplex.scenarios import (
-    MAX_DEPTH,
-    SAFE_NAME,
-    ScenarioError,
-    load,
-    loads_toml,
-    resolve,
-    too_deep,
-)
+from carecomplex.scenarios import SAFE_NAME, ScenarioError, load, read_toml, resolve
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 DEFAULT_BUDGET = 10_000
@@ -303,20 +294,6 @@ def design_points(
     return morris.sample(problem, samples, num_levels=levels, seed=seed)
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        return text, loads_toml(text)
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ExperimentError(f"{path}: cannot read ({e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ExperimentError(f"{path}: invalid TOML: {e}") from None
-    except RecursionError:
-        raise ExperimentError(f"{path}: invalid TOML: nested too deeply") from None
-
-
 def _arms(err: Any, path: Path, head: dict[str, Any], table: Any) -> dict[str, Params]:
     """Each arm's scenario (resolved beside the experiment file) with persons/years set."""
     over: dict[str, Any] = {}
@@ -349,9 +326,7 @@ def load_experiment(ref: str | Path) -> Experiment:
     def err(key: str, reason: str) -> None:
         raise ExperimentError(f"{path}: {key}: {reason}")
 
-    text, data = _read(path)
-    if (deep := too_deep(data)) is not None:
-        err(deep, f"nested more than {MAX_DEPTH} levels deep")
+    text, data = read_toml(path, ExperimentError)
     for key in set(data) - SECTIONS:
         err(key, f"unknown section (known: {', '.join(sorted(SECTIONS))})")
     head = data.get("experiment", {})

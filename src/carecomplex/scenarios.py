@@ -68,6 +68,31 @@ def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
     return None
 
 
+def read_toml(path: Path, error: type[Exception]) -> tuple[str, dict[str, Any]]:
+    """Text and table of a user's TOML file; every problem raises ``error`` in one line.
+
+    The text comes back with universal newlines (as ``read_text`` gives). Shared by
+    scenario, experiment and claim files: decoding, parsing and the depth limit are
+    checked here, before any recursive merge or flatten sees the data.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = loads_toml(text)
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise error(f"{path}: invalid TOML: nested too deeply") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read ({e.strerror})") from None
+    if (deep := too_deep(data)) is not None:
+        raise error(f"{path}: {deep}: nested more than {MAX_DEPTH} levels deep")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), data
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A named, validated set of parameters."""
@@ -101,19 +126,7 @@ def resolve(ref: str | Path, near: Path | None = None) -> Path:
 
 
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-        data = loads_toml(text)
-    except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: invalid TOML: nested too deeply") from None
-    except OSError as e:
-        raise ScenarioError(f"{path}: cannot read ({e.strerror})") from None
-    if (deep := too_deep(data)) is not None:
-        raise ScenarioError(f"{path}: {deep}: nested more than {MAX_DEPTH} levels deep")
+    _, data = read_toml(path, ScenarioError)
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{path}: {key}: expected a string")
