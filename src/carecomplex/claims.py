@@ -508,7 +508,7 @@ def _screen_params(claim: Claim, key: str, multiple: float) -> tuple[Params, Par
     (regime levers): x0 switches a lever off in both arms, x1 is the default point.
     """
     group, name = key.split(".")
-    scaled = []
+    out = []
     for arm in arms(claim):
         try:
             value = getattr(getattr(arm, group), name)
@@ -516,16 +516,12 @@ def _screen_params(claim: Claim, key: str, multiple: float) -> tuple[Params, Par
             raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
-        new = value * multiple
-        scaled.append(round(new) if isinstance(value, int) else new)
-    out = []
-    for i, new in enumerate(scaled):
+        new = round(value * multiple) if isinstance(value, int) else value * multiple
         try:
-            out.append(arms(claim, {group: {name: new}})[i])
-        except ClaimError as e:
+            out.append(arm.replace(**{group: {name: new}}))
+        except ParamError as e:
             raise ClaimError(
-                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: "
-                f"{str(e).rsplit(': ', 1)[-1]}"
+                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: {e.reason}"
             ) from None
     return out[0], out[1]
 

@@ -168,7 +168,7 @@ def fig_screen(r: ClaimResult) -> bytes | None:
     plt = _plt()
     c = r.claim
     keys = list(dict.fromkeys(row.parameter for row in r.screen))
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(keys) + 1.2))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(keys) + 1.6))
     for y, key in enumerate(keys):
         for row in (x for x in r.screen if x.parameter == key):
             e = row.effect
