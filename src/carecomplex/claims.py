@@ -501,15 +501,18 @@ def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, 
     return out[0], out[1]
 
 
-def _screen_params(claim: Claim, key: str, multiple: float) -> tuple[Params, Params]:
+def _screen_params(
+    claim: Claim, key: str, multiple: float, pair: tuple[Params, Params] | None = None
+) -> tuple[Params, Params]:
     """Both arms with parameter ``key`` scaled by ``multiple``, each from its own value.
 
     Scaling each arm's own value matters for parameters the scenarios set differently
     (regime levers): x0 switches a lever off in both arms, x1 is the default point.
+    ``pair`` is ``arms(claim)`` when the caller has it already.
     """
     group, name = key.split(".")
     out = []
-    for arm in arms(claim):
+    for arm in pair or arms(claim):
         try:
             value = getattr(getattr(arm, group), name)
         except AttributeError:
@@ -940,7 +943,7 @@ def tasks(claim: Claim, screen: bool = True) -> list[PairTask]:
     if screen:
         for key, (lo, hi) in claim.screen.items():
             for mult in (lo, hi):
-                b, a = _screen_params(claim, key, mult)
+                b, a = _screen_params(claim, key, mult, (base, alt))
                 point = f"{key}@{mult:g}"
                 out += [PairTask(claim, s, point, b, a) for s in claim.seeds[: claim.screen_seeds]]
     return out
@@ -948,9 +951,9 @@ def tasks(claim: Claim, screen: bool = True) -> list[PairTask]:
 
 def _screen_rows(claim: Claim, default: str, by_point: Mapping[str, list[PairResult]]):
     rows = []
+    _, alt = arms(claim)
     for key, (lo, hi) in claim.screen.items():
         group, name = key.split(".")
-        _, alt = arms(claim)
         value = getattr(getattr(alt, group), name)  # the intervention arm's value
         for mult in (lo, hi):
             pairs = by_point.get(f"{key}@{mult:g}", [])
