@@ -13,6 +13,7 @@ for each arm and for each paired difference.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from carecomplex.runner import interval
-from carecomplex.store import MANIFEST, read_results
+from carecomplex.store import MANIFEST, read_results, write_atomic
 
 
 class AnalysisError(ValueError):
@@ -145,7 +146,9 @@ def plot_sensitivity(table: pd.DataFrame, title: str, path: Path) -> None:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     fig.suptitle(title, fontsize=10)
-    fig.savefig(path, dpi=110)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    write_atomic(path, buf.getvalue())
 
 
 def report(root: str | Path) -> dict[str, pd.DataFrame]:
@@ -155,8 +158,6 @@ def report(root: str | Path) -> dict[str, pd.DataFrame]:
     Sobol/Morris designs ``sensitivity.csv`` and one ``sensitivity-<target>.png`` per arm
     or paired difference. Returns the tables.
     """
-    from carecomplex.store import write_atomic
-
     root = Path(root)
     frame, manifest = load(root)
     exp = manifest["experiment"]

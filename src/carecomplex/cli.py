@@ -7,6 +7,7 @@ allowed range), with nothing written.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -160,16 +161,23 @@ def check_out(out: str | Path) -> Path:
 
 def _write_outputs(out: Path, files: dict[str, Any]) -> None:
     """Write every file into a temporary folder beside ``out``, then move them in."""
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
-        for name, content in files.items():
-            path = Path(tmp) / name
-            if isinstance(content, str):
-                path.write_text(content, encoding="utf-8")
-            else:
-                content.to_parquet(path, index=False)
-        for name in files:
-            os.replace(Path(tmp) / name, out / name)
+    name = ""
+    try:
+        with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
+            for name, content in files.items():
+                path = Path(tmp) / name
+                if isinstance(content, str):
+                    path.write_text(content, encoding="utf-8")
+                else:
+                    content.to_parquet(path, index=False)
+            for name in files:
+                os.replace(Path(tmp) / name, out / name)
+    except OSError as e:  # e.g. a full disk: the temporary folder is gone already
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise OSError(e.errno, e.strerror or str(e), str(out / name)) from e
 
 
 def _progress(quiet: bool) -> Any:
@@ -386,10 +394,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _analyse(root: Path, quiet: bool = False) -> int:
     from carecomplex.analysis import AnalysisError, report
+    from carecomplex.store import StoreError
 
     try:
         tables = report(root)
-    except AnalysisError as e:
+    except (AnalysisError, StoreError) as e:
         raise UsageError(str(e)) from None
     if not quiet and len(tables["pooled"]):
         _print_pooled(tables["pooled"], root.name)
@@ -596,6 +605,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("carecomplex: interrupted; nothing written", file=sys.stderr)
         return 130
+    except OSError as e:  # a full disk, a quota or an I/O error while writing results
+        print(f"carecomplex: error: {os_error(e)}", file=sys.stderr)
+        return 1
+
+
+def os_error(e: OSError) -> str:
+    """One line for an ``OSError`` met while writing: the file, the reason, what to do."""
+    where = f"{e.filename}: " if e.filename else ""
+    text = f"{where}{e.strerror or one_line(str(e))}"
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        text += (
+            "; no partial file was left (a sweep keeps the runs it committed: free space "
+            "and run it again with --resume)"
+        )
+    return one_line(text)
 
 
 if __name__ == "__main__":

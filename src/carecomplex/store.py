@@ -12,9 +12,11 @@ Layout of an experiment directory::
 Every file is written to a temporary name, flushed to disk (``fsync``) and moved into
 place (``os.replace``), so a reader sees a whole file or none. A batch counts only once
 its commit record exists and the Parquet file's sha256 matches it; anything else (a
-file cut short by a crash, a Parquet file without its record) is removed on the next
-open and its runs are run again. The lock is released by the kernel when its process
-dies, even by SIGKILL, so a crashed sweep never leaves a stale lock.
+file cut short by a crash, a Parquet file without its record, a temporary file) is
+removed on the next open and its runs are run again. Reading results names any file
+that fails its checksum instead of leaving its runs out silently. The lock is released
+by the kernel when its process dies, even by SIGKILL, so a crashed sweep never leaves a
+stale lock.
 """
 
 from __future__ import annotations
@@ -45,13 +47,22 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (temp file, fsync, rename)."""
+    """Write ``data`` to ``path`` whole or not at all (temp file, fsync, rename).
+
+    If writing fails (a full disk, a quota, an I/O error) the temporary file is removed
+    and the ``OSError`` is raised again with ``path`` as its file name; ``path`` keeps
+    its previous content, if it had one.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from e
     _fsync_dir(path.parent)
 
 
@@ -106,6 +117,8 @@ class Store:
                 (root / ".lock").unlink(missing_ok=True)
                 root.rmdir()
             raise
+        for tmp in root.glob(".*.tmp"):  # left by a process that died while writing
+            tmp.unlink()
         store = cls(root, fd)
         store.runs.mkdir(exist_ok=True)
         return store
@@ -143,7 +156,11 @@ class Store:
             "bytes": len(data),
             "runs": dict(zip(frame["run_id"], frame["status"], strict=True)),
         }
-        write_atomic(self.runs / f"{key}.json", json.dumps(record).encode())
+        try:
+            write_atomic(self.runs / f"{key}.json", json.dumps(record).encode())
+        except OSError:  # e.g. a full disk: leave no batch without its commit record
+            (self.runs / f"{key}.parquet").unlink(missing_ok=True)
+            raise
         return key
 
     def committed(self, repair: bool = True) -> dict[str, dict[str, str]]:
@@ -188,17 +205,20 @@ def _check(root: Path, digest: str, resume: bool) -> None:
         raise StoreError(f"{root}: holds this experiment already; add --resume to continue it")
 
 
-def committed(root: str | Path, repair: bool = False) -> dict[str, dict[str, str]]:
-    """Run id -> {status, file} of every verified batch under ``root``.
+def scan(root: str | Path) -> tuple[dict[str, dict[str, str]], dict[str, str], list[str]]:
+    """Check every batch under ``root``: (runs, verified files, unverified files).
 
-    A batch is verified when its commit record parses and its Parquet file has the
-    recorded sha256. With ``repair`` (the lock must be held), unverified files and
-    leftover temporary files are deleted so their runs are run again.
+    ``runs`` maps run id -> {status, file} of every verified batch; ``verified`` maps a
+    Parquet file name to its sha256; ``unverified`` lists the other names in ``runs/``: a
+    Parquet file whose content does not match its commit record (corrupted or cut
+    short), a record that does not parse or lacks its file, a file without a record,
+    leftover temporary files.
     """
     runs = Path(root) / RUNS
     out: dict[str, dict[str, str]] = {}
+    verified: dict[str, str] = {}
     if not runs.exists():
-        return out
+        return out, verified, []
     good: set[str] = set()
     for rec_path in sorted(runs.glob("*.json")):
         try:
@@ -209,21 +229,50 @@ def committed(root: str | Path, repair: bool = False) -> dict[str, dict[str, str
         if not ok:
             continue
         good |= {rec_path.name, rec["file"]}
+        verified[rec["file"]] = rec["sha256"]
         for rid, status in rec["runs"].items():
             if rid in out:
                 raise StoreError(f"{root}: run {rid} is in {out[rid]['file']} and {rec['file']}")
             out[rid] = {"status": status, "file": rec["file"]}
+    bad = sorted(p.name for p in runs.iterdir() if p.name not in good)
+    return out, verified, bad
+
+
+def committed(root: str | Path, repair: bool = False) -> dict[str, dict[str, str]]:
+    """Run id -> {status, file} of every verified batch under ``root``.
+
+    A batch is verified when its commit record parses and its Parquet file has the
+    recorded sha256. With ``repair`` (the lock must be held), unverified files and
+    leftover temporary files are deleted so their runs are run again.
+    """
+    out, _, bad = scan(root)
     if repair:
-        for p in runs.iterdir():
-            if p.name not in good:
-                p.unlink()
+        for name in bad:
+            (Path(root) / RUNS / name).unlink()
     return out
 
 
 def read_results(root: str | Path) -> pd.DataFrame:
-    """All committed runs of an experiment directory as one frame (one row per run)."""
+    """All committed runs of an experiment directory as one frame (one row per run).
+
+    Raises :class:`StoreError` if any result file fails its checksum (corrupted or cut
+    short), naming it: its runs would otherwise be silently missing. ``--resume``
+    removes such files and runs their runs again.
+    """
     root = Path(root)
-    runs = committed(root)
+    runs, _, bad = scan(root)
+    # A commit record that fails (its Parquet file differs from the recorded sha256, is
+    # missing, or the record itself does not parse) is a damaged batch. A Parquet file
+    # with no record at all is a batch not committed yet (a sweep running now, or one
+    # killed between its two writes) and is left out, as are temporary files.
+    damaged = sorted(Path(n).stem for n in bad if n.endswith(".json"))
+    if damaged:
+        more = f" and {len(damaged) - 1} more batches" if len(damaged) > 1 else ""
+        raise StoreError(
+            f"{root}: {RUNS}/{damaged[0]}.parquet{more} failed the checksum check (the "
+            "file or its commit record is corrupted or cut short); run the sweep again "
+            "with --resume to re-run the runs in it"
+        )
     files = sorted({v["file"] for v in runs.values()})
     if not files:
         return pd.DataFrame(columns=["run_id", "arm", "point", "seed", "status"])

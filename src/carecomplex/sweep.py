@@ -8,7 +8,8 @@
    numba kernels; it returns one small row of summary metrics per run.
 4. Commit each batch's rows as it completes, in completion order. A run that raises is
    a row with ``status = "failed"`` and its message; the others go on.
-5. Rewrite the manifest with the status, file and time of every run.
+5. Rewrite the manifest with the status, file and time of every run, and the sha256 of
+   every result file.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import pandas as pd
 from carecomplex import __version__
 from carecomplex.experiment import Experiment, RunSpec
 from carecomplex.params import Params, to_dict
-from carecomplex.store import MANIFEST, Store, read_results
+from carecomplex.store import MANIFEST, RUNS, Store, read_results, scan
 
 RunFn = Callable[[Params, int], Mapping[str, float]]
 META = ("run_id", "arm", "point", "seed")
@@ -208,7 +209,7 @@ def run_sweep(
     workers: int = 1,
     resume: bool = False,
     progress: Callable[[pd.DataFrame], None] | None = None,
-    run_fn: RunFn = simulate_run,
+    run_fn: RunFn | None = None,
     meta: Mapping[str, Any] | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> SweepReport:
@@ -216,8 +217,10 @@ def run_sweep(
 
     ``workers`` is the number of worker processes the executor runs (for the
     outside-the-model share); ``on_start(todo, skipped)`` is called once the store is
-    open; ``progress(frame)`` after each committed batch.
+    open; ``progress(frame)`` after each committed batch. ``run_fn(params, seed)`` runs
+    one run (default :func:`simulate_run`, looked up when called).
     """
+    run_fn = run_fn or simulate_run
     now = lambda: datetime.now(UTC).isoformat(timespec="seconds")  # noqa: E731
     with Store.open(out, exp.digest(), resume) as store:
         manifest = store.read_manifest() or _new_manifest(exp, meta or {})
@@ -265,7 +268,8 @@ def _finish(
     store: Store, manifest: dict, session: dict, report: SweepReport, finished: str
 ) -> None:
     results = read_results(store.root)
-    committed = store.committed(repair=False)
+    committed, verified, _ = scan(store.root)
+    manifest["files"] = {f"{RUNS}/{name}": {"sha256": h} for name, h in sorted(verified.items())}
     manifest["runs"] = {
         r.run_id: {"status": r.status, "seconds": _num(r.seconds), "error": r.error}
         | {"file": committed[r.run_id]["file"]}
