@@ -105,10 +105,13 @@ def _map(
         ex.submit(run_batch, b, tuple(outputs), threads, fn): b for b in batches
     }
     for f in as_completed(futures):
+        specs = futures.pop(f)  # drop the finished future: memory stays flat over a sweep
         try:
-            yield f.result()
+            rows = f.result()
         except Exception as e:  # the worker died or could not run the task at all
-            yield _failed(futures[f], e)
+            rows = _failed(specs, e)
+        del f
+        yield rows
 
 
 def execute(
