@@ -278,7 +278,7 @@ def test_a_real_full_file_system(many, tmp_path, size_kb):
 
 @pytest.mark.slow
 def test_repeated_sigkill_at_random_moments(tmp_path):
-    """A real sweep (2 worker processes) killed 10 times at random, then resumed."""
+    """A real sweep (2 worker processes) killed 10 times at random moments, then resumed."""
     path = write_experiment(tmp_path)
     serial = tmp_path / "serial"
     assert main(["sweep", str(path), "--out", str(serial), "--workers", "1", "--quiet"]) == 0
@@ -287,13 +287,20 @@ def test_repeated_sigkill_at_random_moments(tmp_path):
     rnd, kills, progress = random.Random(20261123), 0, []
     while kills < 10:
         resume = ["--resume"] if (out / "manifest.json").exists() else []
+        before = len(committed(out))
         proc = subprocess.Popen(
             [*cmd, *resume, "--workers", "2", "--quiet"],
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rnd.uniform(0.2, 8.0))
+        # Kill once a random number of further runs (0: during start-up) is committed,
+        # plus a random fraction of a second, whatever the speed of the machine.
+        target, deadline = before + rnd.randint(0, 8), time.monotonic() + 300
+        while len(committed(out)) < target and proc.poll() is None:
+            assert time.monotonic() < deadline, "the sweep made no progress in 300 s"
+            time.sleep(0.02)
+        time.sleep(rnd.uniform(0.0, 0.5))
         if proc.poll() is not None:  # finished before the kill: start again from scratch
             shutil.rmtree(out)
             continue
