@@ -339,6 +339,7 @@ def run(args: argparse.Namespace) -> dict:
             "numba": numba.__version__,
             "numba_threads": numba.get_num_threads(),
             "numba_threading_layer": _threading_layer(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
             "cpu_count": os.cpu_count(),
             "machine": platform.machine(),
             "sizes": sizes,
