@@ -183,3 +183,12 @@ def test_ui_command_serves_on_loopback_and_warns_otherwise(capsys, monkeypatch):
     monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: 0)
     assert serve.serve("0.0.0.0", 9001) == 0
     assert "not loopback" in capsys.readouterr().err
+
+
+def test_ui_server_culls_vanished_sessions_unless_told_otherwise(monkeypatch):
+    from carecomplex.ui import serve
+
+    monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
+    assert serve.environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == serve.CULL_TIMEOUT == "10m"
+    monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "1h")
+    assert serve.environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "1h"

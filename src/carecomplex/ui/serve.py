@@ -37,10 +37,21 @@ def command(host: str, port: int) -> list[str]:
     ]
 
 
+CULL_TIMEOUT = "10m"
+
+
 def environment() -> dict[str, str]:
-    """Environment for the server: telemetry off unless the user set it."""
+    """Environment for the server, unless the user set these: telemetry off, and culling.
+
+    A tab that closes tells the server, which frees its session at once. A tab that
+    vanishes without a word (browser crash, laptop asleep, network gone) keeps its session
+    for Solara's ``SOLARA_KERNEL_CULL_TIMEOUT``: 24 h by default, here ``CULL_TIMEOUT``,
+    long enough to reconnect after a short break and short enough that lost tabs do not
+    pile up over a day of classes.
+    """
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
     return env
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,11 +205,20 @@ def followed(params: Params, seed: int) -> tuple[np.ndarray, list[str]]:
     return np.concatenate([pers, pick]), names + [f"Person {int(i)}" for i in pick]
 
 
+_LIVE: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def live_sessions() -> int:
+    """Sessions whose models are still in memory (closed ones leave once collected)."""
+    return len(_LIVE)
+
+
 class Session:
     """Everything one browser session owns: settings and the two paired arms."""
 
     def __init__(self, draft: Draft | None = None):
         self.lock = threading.RLock()
+        _LIVE.add(self)
         settings, errors = validate(draft or Draft())
         if settings is None:
             raise ValueError(f"default settings are invalid: {errors}")
