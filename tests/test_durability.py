@@ -63,9 +63,7 @@ class Crash(BaseException):
 
 
 class Faults:
-    """Make the n-th call of ``store.write_atomic`` fail in one of three ways."""
-
-    MODES = ("before", "torn", "after", "enospc")
+    """Make the n-th call of ``store.write_atomic`` crash (before, torn, after) or fail (enospc)."""
 
     def __init__(self, monkeypatch, at: int, mode: str):
         self.calls, self.at, self.mode, self.fired = 0, at, mode, False

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +43,22 @@ def _wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     return ok.pivot_table(index=["point", "seed"], columns="arm", values=metric, aggfunc="first")
 
 
+def _paired(
+    frame: pd.DataFrame, base: str, alt: str, metrics: Sequence[str]
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(metric, point x seed by arm table) for each metric with ok runs in both arms."""
+    for m in metrics:
+        wide = _wide(frame, m)
+        if base in wide and alt in wide:
+            yield m, wide
+
+
 def paired_differences(
     frame: pd.DataFrame, base: str, alt: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
     """Per design point and metric: arm means, mean paired difference ``alt - base``, 95 % CI."""
     rows = []
-    for m in metrics:
-        wide = _wide(frame, m)
-        if base not in wide or alt not in wide:
-            continue
+    for m, wide in _paired(frame, base, alt, metrics):
         for point, sub in wide.groupby(level=0):
             d = (sub[alt] - sub[base]).to_numpy()
             mean, lo, hi = interval(d)
@@ -68,10 +75,7 @@ def pooled_differences(
 ) -> pd.DataFrame:
     """Per metric: design-averaged difference ``alt - base``, 95 % t interval over seeds."""
     rows = []
-    for m in metrics:
-        wide = _wide(frame, m)
-        if base not in wide or alt not in wide:
-            continue
+    for m, wide in _paired(frame, base, alt, metrics):
         per_seed = (wide[alt] - wide[base]).groupby(level="seed").mean()
         mean, lo, hi = interval(per_seed.to_numpy())
         rows.append(

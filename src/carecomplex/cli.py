@@ -14,7 +14,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -161,23 +160,14 @@ def check_out(out: str | Path) -> Path:
 
 def _write_outputs(out: Path, files: dict[str, Any]) -> None:
     """Write every file into a temporary folder beside ``out``, then move them in."""
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    name = ""
-    try:
-        with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
-            for name, content in files.items():
-                path = Path(tmp) / name
-                if isinstance(content, str):
-                    path.write_text(content, encoding="utf-8")
-                else:
-                    content.to_parquet(path, index=False)
-            for name in files:
-                os.replace(Path(tmp) / name, out / name)
-    except OSError as e:  # e.g. a full disk: the temporary folder is gone already
-        if created and not any(out.iterdir()):
-            out.rmdir()
-        raise OSError(e.errno, e.strerror or str(e), str(out / name)) from e
+    from carecomplex.store import staged
+
+    with staged(out) as tmp:
+        for name, content in files.items():
+            if isinstance(content, str):
+                (tmp / name).write_text(content, encoding="utf-8")
+            else:
+                content.to_parquet(tmp / name, index=False)
 
 
 def _progress(quiet: bool) -> Any:

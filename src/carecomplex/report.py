@@ -14,14 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from carecomplex.claims import METRICS, ClaimResult, Estimate, fmt
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
 ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
@@ -554,36 +551,16 @@ def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool =
     """Write the report and its tables into ``out``, all or nothing.
 
     Files (report.html, report.md, figures/, claims.parquet, runs.parquet, manifest.json)
-    go into a temporary folder first and are then moved into place. If writing fails
-    (e.g. a full disk) the temporary folder is removed and the ``OSError`` names ``out``.
+    go into a temporary folder first and are then moved into place
+    (:func:`carecomplex.store.staged`).
     """
+    import json
+
+    from carecomplex.store import staged
+
     figs = figures(results, persona)
     summary, runs = tables(results)
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        _move_in(out, results, figs, meta, summary, runs)
-    except OSError as e:  # e.g. a full disk: the temporary folder is gone already
-        if created and not any(out.iterdir()):
-            out.rmdir()
-        raise OSError(e.errno, e.strerror or str(e), str(out)) from e
-
-
-def _move_in(
-    out: Path,
-    results: Sequence[ClaimResult],
-    figs: dict[str, bytes],
-    meta: dict,
-    summary: pd.DataFrame,
-    runs: pd.DataFrame,
-) -> None:
-    import json
-    import os
-    import shutil
-    import tempfile
-
-    with tempfile.TemporaryDirectory(dir=out, prefix=".partial-") as tmp:
-        t = Path(tmp)
+    with staged(out) as t:
         (t / "figures").mkdir()
         for name, data in figs.items():
             (t / "figures" / name).write_bytes(data)
@@ -592,14 +569,3 @@ def _move_in(
         summary.to_parquet(t / "claims.parquet", index=False)
         runs.to_parquet(t / "runs.parquet", index=False)
         (t / "manifest.json").write_text(json.dumps(meta, indent=2, default=str), "utf-8")
-        if (out / "figures").exists():
-            shutil.rmtree(out / "figures")
-        for name in (
-            "figures",
-            "report.md",
-            "report.html",
-            "claims.parquet",
-            "runs.parquet",
-            "manifest.json",
-        ):
-            os.replace(t / name, out / name)

@@ -25,6 +25,10 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,36 @@ def write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise OSError(e.errno, e.strerror, str(path)) from e
     _fsync_dir(path.parent)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A temporary folder inside ``out`` whose entries are moved into ``out`` on success.
+
+    Write the files (and folders) of one output into the yielded folder; when the block
+    ends they replace their namesakes in ``out`` (an old folder is removed first), so a
+    reader never sees half an output. If an ``OSError`` (a full disk...) ends the block,
+    the temporary folder goes, so does ``out`` if this created it and it is still empty,
+    and the error is raised again naming the file in ``out`` it was for.
+    """
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out, prefix=".partial-"))
+    try:
+        yield tmp
+        for entry in sorted(tmp.iterdir()):
+            if (out / entry.name).is_dir():
+                shutil.rmtree(out / entry.name)
+            os.replace(entry, out / entry.name)
+    except OSError as e:
+        where = Path(e.filename) if e.filename else out
+        if where.is_relative_to(tmp):
+            where = out / where.relative_to(tmp)
+        raise OSError(e.errno, e.strerror or str(e), str(where)) from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()
 
 
 def _sha256(path: Path) -> str:
@@ -259,8 +293,15 @@ def read_results(root: str | Path) -> pd.DataFrame:
     short), naming it: its runs would otherwise be silently missing. ``--resume``
     removes such files and runs their runs again.
     """
+    return read_verified(root)[0]
+
+
+def read_verified(
+    root: str | Path,
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]], dict[str, str]]:
+    """:func:`read_results` with the :func:`scan` it read: (frame, runs, verified files)."""
     root = Path(root)
-    runs, _, bad = scan(root)
+    runs, verified, bad = scan(root)
     # A commit record that fails (its Parquet file differs from the recorded sha256, is
     # missing, or the record itself does not parse) is a damaged batch. A Parquet file
     # with no record at all is a batch not committed yet (a sweep running now, or one
@@ -275,8 +316,9 @@ def read_results(root: str | Path) -> pd.DataFrame:
         )
     files = sorted({v["file"] for v in runs.values()})
     if not files:
-        return pd.DataFrame(columns=["run_id", "arm", "point", "seed", "status"])
+        empty = pd.DataFrame(columns=["run_id", "arm", "point", "seed", "status"])
+        return empty, runs, verified
     frame = pd.concat([pd.read_parquet(root / RUNS / f) for f in files], ignore_index=True)
     if frame["run_id"].duplicated().any():
         raise StoreError(f"{root}: duplicated run ids in the results")
-    return frame.sort_values(["point", "arm", "seed"], ignore_index=True)
+    return frame.sort_values(["point", "arm", "seed"], ignore_index=True), runs, verified

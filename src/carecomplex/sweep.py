@@ -33,7 +33,7 @@ import pandas as pd
 from carecomplex import __version__
 from carecomplex.experiment import Experiment, RunSpec
 from carecomplex.params import Params, to_dict
-from carecomplex.store import MANIFEST, RUNS, Store, read_results, scan
+from carecomplex.store import MANIFEST, RUNS, Store, read_verified
 
 RunFn = Callable[[Params, int], Mapping[str, float]]
 META = ("run_id", "arm", "point", "seed")
@@ -270,8 +270,7 @@ def _num(x: Any) -> float | None:
 def _finish(
     store: Store, manifest: dict, session: dict, report: SweepReport, finished: str
 ) -> None:
-    results = read_results(store.root)
-    committed, verified, _ = scan(store.root)
+    results, committed, verified = read_verified(store.root)  # one checksum pass
     manifest["files"] = {f"{RUNS}/{name}": {"sha256": h} for name, h in sorted(verified.items())}
     manifest["runs"] = {
         r.run_id: {"status": r.status, "seconds": _num(r.seconds), "error": r.error}
