@@ -30,7 +30,7 @@ from _ui import ARTIFACTS, kernels, open_session, rss_mb, serve, shot, status, s
 from carecomplex.ui.session import PERSONS_RANGE, Draft, Session
 
 SESSIONS = 20
-# Bounds, with their reasons. Measured on the 2-core CI-like machine: about 12 MB per
+# Bounds, with their reasons. Measured on the 2-core CI-like machine: about 16 MB per
 # session at 2,000 persons (the Solara widget tree, four PNG figures and the two models),
 # and most of it given back on close.
 PER_SESSION_MB = 25  # 20 sessions then take at most 0.5 GB above the server's own memory
