@@ -180,7 +180,18 @@ def test_ui_command_serves_on_loopback_and_warns_otherwise(capsys, monkeypatch):
     assert serve.command("127.0.0.1", 9001)[-6:-2] == ["--host", "127.0.0.1", "--port", "9001"]
     assert serve.is_loopback("localhost") and serve.is_loopback("::1")
     assert not serve.is_loopback("0.0.0.0")
-    monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: 0)
+
+    class Done:  # a server that has exited at once
+        def __init__(self, cmd, env):
+            pass
+
+        def wait(self):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Done)
     assert serve.serve("0.0.0.0", 9001) == 0
     assert "not loopback" in capsys.readouterr().err
 
@@ -192,3 +203,53 @@ def test_ui_server_culls_vanished_sessions_unless_told_otherwise(monkeypatch):
     assert serve.environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == serve.CULL_TIMEOUT == "10m"
     monkeypatch.setenv("SOLARA_KERNEL_CULL_TIMEOUT", "1h")
     assert serve.environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "1h"
+
+
+def test_ui_server_finds_the_offline_front_end_cache_unless_told_otherwise(monkeypatch, tmp_path):
+    from carecomplex.ui import serve
+
+    monkeypatch.delenv("SOLARA_ASSETS_PROXY_CACHE_DIR", raising=False)
+    monkeypatch.setattr(serve, "CDN_CACHE", tmp_path / "missing")
+    assert "SOLARA_ASSETS_PROXY_CACHE_DIR" not in serve.environment()
+    monkeypatch.setattr(serve, "CDN_CACHE", tmp_path)
+    assert serve.environment()["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(tmp_path)
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", "/elsewhere")
+    assert serve.environment()["SOLARA_ASSETS_PROXY_CACHE_DIR"] == "/elsewhere"
+
+
+def test_sigterm_to_the_ui_command_stops_its_server(tmp_path):
+    """`kill PID` of `carecomplex ui` must not leave the Solara server on the port."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "ui.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "carecomplex.cli", "ui", "--port", str(port)],
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}/readyz"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the UI server did not become ready in 120 s")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        with pytest.raises(OSError):  # nothing answers on the port any more
+            urllib.request.urlopen(url, timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        subprocess.run(["pkill", "-f", f"solara run .* --port {port} "], check=False)

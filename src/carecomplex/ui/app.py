@@ -121,7 +121,7 @@ def Page():
         solara.Text("carecomplex: siloed vs alliance care, side by side")
     with solara.Sidebar():
         Controls(draft, errors, message, playing, weeks, step_once, reset, session)
-    # bottom padding keeps the last row of plots clear of Solara's corner badge
+    # bottom padding: room below the last row of plots (Solara's corner badge is off, serve.py)
     with solara.Column(style={"padding": "8px 8px 48px 8px"}):
         StatusBar(session, tick, latency)
         with solara.lab.Tabs(value=tab, lazy=True):

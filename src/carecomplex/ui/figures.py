@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
+from matplotlib.ticker import MaxNLocator
 
 from carecomplex.costs import Holder, item_holders
 from carecomplex.model import SERVICE_FIELDS
@@ -33,6 +34,12 @@ SPC_SERIES = {
         for d in Domain
     },
 }
+
+
+def _weeks(ax, fontsize: float | None = None) -> None:
+    """Label an x axis of weeks, with ticks on whole weeks."""
+    ax.set_xlabel("week", fontsize=fontsize)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _rate(num: float, den: float) -> float:
@@ -101,7 +108,7 @@ def compare_figure(s: Session) -> Figure:
         for ax, (key, title) in zip(axes.flat, titles.items(), strict=False):
             ax.plot(r[key], color=color, lw=1.5, label=arm.label)
             ax.set_title(title, fontsize=10)
-            ax.set_xlabel("week", fontsize=8)
+            _weeks(ax, fontsize=8)
     axes.flat[0].legend(fontsize=8, loc="lower right")
     ax = axes.flat[5]
     x = np.arange(len(Holder))
@@ -260,7 +267,7 @@ def kim_figure(s: Session) -> Figure:
         for name, style in zip(KIM, ("-", "--", "-.", ":"), strict=True):
             hx.plot(m.services[:w, :, SERVICE_FIELDS.index(name)].mean(axis=1), style, label=name)
         hx.set_ylim(0, 1)
-        hx.set_xlabel("week", fontsize=8)
+        _weeks(hx, fontsize=8)
         hx.legend(fontsize=7, ncol=4, loc="lower center")
     fig.subplots_adjust(left=0.05, right=0.98, top=0.95, bottom=0.08, hspace=0.15, wspace=0.15)
     return fig
@@ -305,7 +312,7 @@ def spc_figure(s: Session, series: str) -> Figure:
             f"{arm.label}: centre {c:.1f}, limits {lo:.1f} to {hi:.1f} (from the first 26 weeks)",
             fontsize=10,
         )
-    axes[-1].set_xlabel("week")
+    _weeks(axes[-1])
     fig.suptitle(series, fontsize=11)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.09, hspace=0.3)
     return fig
@@ -339,6 +346,6 @@ def journey_figure(s: Session, k: int) -> Figure:
     axes[3].set_title("Crises so far", fontsize=9)
     axes[4].set_title("Trust in their worker (or in services, if none)", fontsize=9)
     axes[4].set_ylim(0, 1)
-    axes[4].set_xlabel("week")
+    _weeks(axes[4])
     fig.subplots_adjust(left=0.07, right=0.98, top=0.96, bottom=0.07, hspace=0.45)
     return fig

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 APP = "carecomplex.ui.app"
 
@@ -38,6 +40,8 @@ def command(host: str, port: int) -> list[str]:
 
 
 CULL_TIMEOUT = "10m"
+# Where scripts/solara-assets.sh puts Solara's front-end files (its default folder).
+CDN_CACHE = Path.home() / ".cache" / "solara-cdn"
 
 
 def environment() -> dict[str, str]:
@@ -47,11 +51,16 @@ def environment() -> dict[str, str]:
     vanishes without a word (browser crash, laptop asleep, network gone) keeps its session
     for Solara's ``SOLARA_KERNEL_CULL_TIMEOUT``: 24 h by default, here ``CULL_TIMEOUT``,
     long enough to reconnect after a short break and short enough that lost tabs do not
-    pile up over a day of classes.
+    pile up over a day of classes. Solara's front end comes from its CDN proxy cache:
+    ``CDN_CACHE`` if it exists, so the UI also works offline once
+    ``scripts/solara-assets.sh`` has filled it.
     """
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it covered the last plot row
+    if CDN_CACHE.is_dir():  # offline front end, filled by scripts/solara-assets.sh
+        env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(CDN_CACHE))
     return env
 
 
@@ -64,7 +73,16 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
             file=sys.stderr,
         )
     print(f"carecomplex: web UI at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+    proc = subprocess.Popen(command(host, port), env=environment())
+    # SIGTERM to this process (a supervisor, `kill`) stops the server too, instead of
+    # leaving it running on the port; Ctrl-C reaches both through the process group.
+    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
-        return subprocess.call(command(host, port), env=environment())
+        return proc.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait()
