@@ -458,14 +458,16 @@ def show(res: dict) -> None:
             f"{r['care_life_crisis_ns_per_person_step']:,.1f}",
             f"{r['ratio_like_for_like']:,.0f}x",
         )
-    con.print(m)
-    con.print(res["plain_mesa"]["note"])
+    if res["plain_mesa"]["rows"]:  # --mesa-sizes "" skips plain Mesa
+        con.print(m)
+        con.print(res["plain_mesa"]["note"])
 
     s = res["startup"]
-    con.print(
-        f"Start-up to first step ({s['what']}): warm numba cache {s['warm_cache_s']:.2f} s, "
-        f"cold cache {s['cold_cache_s']:.2f} s"
-    )
+    if s["warm_all"]:  # --no-startup skips it
+        con.print(
+            f"Start-up to first step ({s['what']}): warm numba cache {s['warm_cache_s']:.2f} s, "
+            f"cold cache {s['cold_cache_s']:.2f} s"
+        )
     _show_targets(con, res)
     con.print(
         f"Harness: {meta['harness_seconds']:.0f} s (load average at the end "
