@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from carecomplex import kernels as kn
 from carecomplex import reference as ref
@@ -127,3 +129,18 @@ def test_access_into_with_dirty_scratch_equals_access(world: World) -> None:
     for name, x in access_args(world).items():
         if isinstance(x, np.ndarray):
             np.testing.assert_array_equal(x, want[name], err_msg=f"access_into: {name}")
+
+
+@HYPO
+@given(
+    parts=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=3, max_side=N_CHUNKS),
+        elements=st.floats(-1e6, 1e6, allow_nan=False),
+    )
+)
+def test_chunk_sum_adds_the_chunks_in_order_like_its_twin(parts: np.ndarray) -> None:
+    # Bitwise, not close: the weekly sums must not depend on how they are combined.
+    got, want = kn.chunk_sum(parts), ref.chunk_sum(parts)
+    assert got.shape == parts.shape[1:]
+    np.testing.assert_array_equal(got, want)

@@ -1750,3 +1750,16 @@ def _wellbeing_range(lo, hi, c, alive, complex_, need, out) -> None:
     out[c, 0, 1] = n0
     out[c, 1, 0] = s1
     out[c, 1, 1] = n1
+
+
+@nb.njit(cache=True)
+def chunk_sum(partials):
+    """Per-chunk float partials (chunk first) summed in chunk order.
+
+    The same sums for any thread count; a Python loop over the 64 chunks cost about
+    80 us per call, a tenth of the step's fixed cost at 1,000 persons.
+    """
+    out = np.zeros(partials.shape[1:])
+    for c in range(partials.shape[0]):
+        out += partials[c]
+    return out

@@ -287,9 +287,7 @@ class CareModel(mesa.Model):
     def _record(self, leavers: int) -> None:
         per = self.state.person
         # self._wb was filled by kn.support_wellbeing (= kn.wellbeing_sums now).
-        tot = np.zeros((N_GROUPS, 2))
-        for chunk in self._wb:  # combine in chunk order: the same for any thread count
-            tot += chunk
+        tot = kn.chunk_sum(self._wb)  # in chunk order: the same for any thread count
         alive = tot[:, 1].sum()
         self.wellbeing_now = tot[:, 0].sum() / alive if alive else float("nan")
         w = self.week

@@ -730,3 +730,11 @@ def wellbeing_sums(alive, complex_, need, out) -> None:
                 total += float(wb[i])
             out[c, g, 0] = total
             out[c, g, 1] = float(len(mine))
+
+
+def chunk_sum(partials: np.ndarray) -> np.ndarray:
+    """Twin of :func:`carecomplex.kernels.chunk_sum`: add the chunks one by one, in order."""
+    out = np.zeros(partials.shape[1:])
+    for chunk in partials:
+        out += chunk
+    return out

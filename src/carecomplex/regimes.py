@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from carecomplex.kernels import KP, SVC_STATS
+from carecomplex.kernels import KP, SVC_STATS, chunk_sum
 from carecomplex.params import LearningParams, Params, RegimeLevers
 
 
@@ -119,9 +119,7 @@ def learn(
         dose_ref: need reduction per episode-week of a fully effective contact.
     """
     assert stats.shape[2] == SVC_STATS
-    tot = np.zeros(stats.shape[1:])
-    for chunk in stats:  # combine in chunk order: the same sums for any thread count
-        tot += chunk
+    tot = chunk_sum(stats)  # in chunk order: the same sums for any thread count
     n = tot[:, 0]
     seen = n > 0
     # Relationships: mean trust of persons in their workers at this service.
