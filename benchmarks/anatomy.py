@@ -190,23 +190,19 @@ def rng_floor_ns(persons: int, threads: int, repeats: int = 5) -> float:
     import numba as nb
     import numpy as np
 
-    from carecomplex.rng import Stream, draw_at, entity_key, stream_key
+    from carecomplex.kernels import _chunk, _life_keys
+    from carecomplex.rng import draw_at, entity_key
     from carecomplex.state import N_CHUNKS
 
     nb.set_num_threads(threads)
-    noise, shock, crisis, death = (
-        int(s) for s in (Stream.NEED_NOISE, Stream.SHOCK, Stream.CRISIS, Stream.DEATH)
-    )
 
     @nb.njit(parallel=True)
     def draws(n, seed, t, out):
-        s_noise = stream_key(seed, noise)
-        s_shock = stream_key(seed, shock)
-        s_crisis = stream_key(seed, crisis)
-        s_death = stream_key(seed, death)
+        s_noise, s_shock, _, s_crisis, s_death = _life_keys(seed)  # the kernel's streams
         for c in nb.prange(N_CHUNKS):
+            lo, hi = _chunk(c, n)
             acc = 0.0
-            for i in range(c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS):
+            for i in range(lo, hi):
                 ek = entity_key(s_noise, i, t)
                 acc += draw_at(entity_key(s_shock, i, t), 0)
                 acc += draw_at(entity_key(s_crisis, i, t), 0)
