@@ -49,6 +49,20 @@ def test_each_view_draws_and_redraws_when_the_model_steps(view, session):
     assert after != before, f"{view.__name__} did not redraw after 4 more weeks"
 
 
+@pytest.mark.parametrize("weeks", [0, 8])
+def test_week_axes_tick_whole_weeks_before_and_after_the_first_step(weeks):
+    s = Session(SMALL)
+    s.advance(weeks)
+    figs = [fg.compare_figure(s), fg.kim_figure(s), fg.journey_figure(s, 0)]
+    figs += [fg.spc_figure(s, name) for name in fg.SPC_SERIES]
+    axes = [ax for f in figs for ax in f.axes if ax.get_xlabel() == "week"]
+    assert axes, "the figures have week axes"
+    for ax in axes:
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert len(ticks) >= 2, f"{ax.get_title()!r}: {ticks}"
+        assert all(float(t).is_integer() for t in ticks), f"{ax.get_title()!r}: {ticks}"
+
+
 def test_spc_and_journey_selects_change_the_figure(session):
     for view, label, pick in ((SPCView, "Service", 5), (JourneyView, "Person", 1)):
         rc, _ = _render_view(view, session)

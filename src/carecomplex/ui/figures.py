@@ -37,9 +37,16 @@ SPC_SERIES = {
 
 
 def _weeks(ax, fontsize: float | None = None) -> None:
-    """Label an x axis of weeks, with ticks on whole weeks."""
+    """Label an x axis of weeks, with ticks on whole weeks (call it after plotting).
+
+    Before the first step an axis holds one week or none, and matplotlib's range
+    around it (-0.05 to 0.05) has no whole week inside but 0; it becomes weeks 0 to 1.
+    """
     ax.set_xlabel("week", fontsize=fontsize)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    lo, hi = ax.get_xlim()
+    if hi - lo < 1:
+        ax.set_xlim(0, 1)
 
 
 def _rate(num: float, den: float) -> float:
