@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from _experiments import TINY, write_experiment
+from carecomplex import MODEL_VERSION
 from carecomplex.analysis import report
 from carecomplex.cli import main
 from carecomplex.experiment import load_experiment
@@ -50,6 +51,7 @@ def test_serial_sweep_stores_every_run_once_with_provenance(tiny):
         "ok"
     }
     assert manifest["sessions"][0]["ran"] == 24 and "carecomplex" in manifest
+    assert manifest["model_version"] == MODEL_VERSION
     assert (out / "experiment.toml").read_text() == path.read_text()
     design = pd.read_parquet(out / "design.parquet")
     assert len(design) == 4 and list(design.columns)[1:] == list(exp.bounds)

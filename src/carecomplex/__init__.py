@@ -19,6 +19,10 @@ from importlib.metadata import PackageNotFoundError, version
 # environment wins. Results do not depend on it (nor on the thread count).
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
+# The version of the model's results, separate from the package version: raised by any
+# commit that changes a result (tests/baseline.json and CHANGELOG.md change with it).
+MODEL_VERSION = "1"
+
 try:
     __version__ = version("carecomplex")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from carecomplex import __version__
+from carecomplex import MODEL_VERSION, __version__
 
 DEFAULT_SEEDS = 10
 MAX_SEEDS = 100_000
@@ -121,6 +121,7 @@ def _manifest(arms: list, seeds: list[int], seconds: float, command: list[str]) 
 
     return {
         "carecomplex": __version__,
+        "model_version": MODEL_VERSION,
         "git_revision": _git_revision(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,

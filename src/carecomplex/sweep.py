@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from carecomplex import __version__
+from carecomplex import MODEL_VERSION, __version__
 from carecomplex.experiment import Experiment, RunSpec
 from carecomplex.params import Params, to_dict
 from carecomplex.store import MANIFEST, RUNS, Store, read_verified
@@ -190,6 +190,7 @@ def _new_manifest(exp: Experiment, meta: Mapping[str, Any]) -> dict[str, Any]:
             "n_runs": exp.n_runs,
         },
         "carecomplex": __version__,
+        "model_version": MODEL_VERSION,
         "python": platform.python_version(),
         **meta,
         "status": "running",
