@@ -28,11 +28,27 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+def _type_only(tree: ast.AST) -> set[int]:
+    """Node ids of imports under ``if TYPE_CHECKING:`` (not imported at run time)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return out
+
+
 def imports(tree: ast.AST, name: str, is_pkg: bool) -> set[str]:
-    """Modules of the package that a module imports (absolute or relative)."""
+    """Modules of the package that a module imports at run time (absolute or relative).
+
+    Top-level and deferred (inside a function) imports count; imports only for type
+    checkers do not.
+    """
     out: set[str] = set()
     base = name.split(".")
+    skip = _type_only(tree)
     for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
