@@ -22,12 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from carecomplex.errors import AnalysisError
 from carecomplex.runner import interval
 from carecomplex.store import MANIFEST, read_results, write_atomic
-
-
-class AnalysisError(ValueError):
-    """Results that cannot be analysed as asked; the message is one line."""
 
 
 def load(root: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from carecomplex.costs import ITEMS, Holder, Item
-from carecomplex.params import ParamError, Params
-from carecomplex.scenarios import SAFE_NAME, read_toml
+from carecomplex.errors import ClaimError, ParamError
+from carecomplex.inputs import SAFE_NAME, read_toml
+from carecomplex.params import Params, merge
 from carecomplex.state import Event, Persona
 
 # ---------------------------------------------------------------------------------
@@ -113,10 +114,6 @@ DEFAULT_SCREEN: dict[str, tuple[float, float]] = {
 
 MAX_SEED = 2**63 - 1  # run.seed's range
 MAX_VALUE = 1e15  # claimed values and totals, in the metric's unit (£ or counts)
-
-
-class ClaimError(ValueError):
-    """A claim file that cannot be used; the message is one line naming file and key."""
 
 
 # ---------------------------------------------------------------------------------
@@ -486,11 +483,10 @@ def _overrides(claim: Claim) -> dict[str, Any]:
 def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, Params]:
     """Parameters of the baseline and intervention arms (claim overrides applied)."""
     from carecomplex import scenarios
-    from carecomplex.params import _merge
 
     over = _overrides(claim)
     if extra:
-        over = _merge(over, extra)
+        over = merge(over, extra)
     out = []
     for key in ("baseline", "intervention"):
         near = Path(claim.path).parent if claim.path else None
@@ -1013,9 +1009,7 @@ def check(
 
 def with_parameters(claim: Claim, extra: Mapping[str, Mapping[str, Any]]) -> Claim:
     """A copy of ``claim`` with more parameter overrides (e.g. one the screen named)."""
-    from carecomplex.params import _merge
-
-    params = _merge({k: dict(v) for k, v in claim.parameters.items()}, extra)
+    params = merge({k: dict(v) for k, v in claim.parameters.items()}, extra)
     new = replace(claim, parameters=params)
     try:
         arms(new)

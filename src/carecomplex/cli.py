@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import MODEL_VERSION, __version__
+from carecomplex.errors import InputError, UsageError
 
 DEFAULT_SEEDS = 10
 MAX_SEEDS = 100_000
@@ -52,10 +53,6 @@ HEADLINE = [
     ("kim_results", "all", "Kim loop: results"),
     ("burnout", "all", "Worker burnout"),
 ]
-
-
-class UsageError(ValueError):
-    """Bad command-line input."""
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -584,13 +581,10 @@ def one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    from carecomplex.claims import ClaimError
-    from carecomplex.scenarios import ScenarioError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, UsageError, ClaimError) as e:
+    except InputError as e:
         print(f"carecomplex: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -45,9 +45,11 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.errors import ExperimentError, ParamError, ScenarioError
+from carecomplex.inputs import SAFE_NAME, read_toml
 from carecomplex.metrics import summary_names
-from carecomplex.params import ParamError, Params, to_dict
-from carecomplex.scenarios import SAFE_NAME, ScenarioError, load, read_toml, resolve
+from carecomplex.params import Params, to_dict
+from carecomplex.scenarios import load, resolve
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 DEFAULT_BUDGET = 10_000
@@ -83,10 +85,6 @@ EXPERIMENT_KEYS = {
     "budget_runs",
     "design_seed",
 }
-
-
-class ExperimentError(ScenarioError):
-    """An experiment file that cannot be used; the message is one line."""
 
 
 @dataclass(frozen=True)
