@@ -9,7 +9,7 @@ can vary either without touching the other.
 :func:`from_dict` builds a :class:`Params` from nested mappings (a parsed scenario
 file) and raises :class:`ParamError` naming the key and the allowed range for unknown
 keys, wrong types and out-of-range values. ``docs/parameters.md`` is generated from
-these definitions (``carecomplex params --markdown``).
+these definitions (``carecomplex params > docs/parameters.md``).
 """
 
 from __future__ import annotations
