@@ -303,8 +303,8 @@ def test_screen_scales_each_arm_from_its_own_value() -> None:
     """x1 is the default point; x0 switches a regime lever off in both arms."""
     c = cl.parse(_with(), "alliance")
     base, alt = cl.arms(c)
-    b1, a1 = cl._screen_params(c, "regime.flexible_budget", 1.0)
+    b1, a1 = cl.screen_params(c, "regime.flexible_budget", 1.0)
     assert (b1, a1) == (base, alt)
-    b0, a0 = cl._screen_params(c, "regime.flexible_budget", 0.0)
+    b0, a0 = cl.screen_params(c, "regime.flexible_budget", 0.0)
     assert a0.regime.flexible_budget == 0.0 < alt.regime.flexible_budget
     assert b0 == base  # siloed has no flexible budget to scale

@@ -591,7 +591,7 @@ def test_valid_claims_run(data: dict[str, Any]) -> None:
 
 
 def test_empty_scenario_and_experiment_files_are_valid_defaults() -> None:
-    from carecomplex.experiment import load_experiment
+    from carecomplex.experiments.design import load_experiment
     from carecomplex.scenarios import load
 
     with folder() as d:
@@ -607,10 +607,11 @@ LOADERS = [
     "errors.py",
     "scenarios.py",
     "params.py",
-    "experiment.py",
-    "claims.py",
+    "experiments/design.py",
+    "claims/spec.py",
     "costs.py",
     "cli.py",
+    "console.py",
 ]
 FORBIDDEN_NAMES = {"eval", "exec", "compile", "__import__"}  # builtins called by name
 FORBIDDEN_METHODS = {"import_module", "literal_eval", "loads"}  # pickle.loads & co
@@ -636,7 +637,7 @@ def test_loaders_parse_files_as_data_only(name: str) -> None:
 
 def test_code_in_a_file_stays_an_inert_string(monkeypatch: pytest.MonkeyPatch) -> None:
     from carecomplex import claims as cl
-    from carecomplex.experiment import load_experiment
+    from carecomplex.experiments.design import load_experiment
     from carecomplex.scenarios import load
 
     with folder() as d:

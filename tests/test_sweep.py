@@ -16,11 +16,11 @@ import pytest
 
 from _experiments import TINY, write_experiment
 from carecomplex import MODEL_VERSION
-from carecomplex.analysis import report
 from carecomplex.cli import main
-from carecomplex.experiment import load_experiment
+from carecomplex.experiments.analysis import report
+from carecomplex.experiments.design import load_experiment
+from carecomplex.experiments.sweep import run_sweep
 from carecomplex.store import Store, StoreError, committed, read_results
-from carecomplex.sweep import run_sweep
 
 VOLATILE = ["seconds", "host", "pid"]
 
@@ -124,11 +124,11 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tiny):
 
 def fail_at_high_turnover(params, seed):
     """A run function that raises for one corner of the design (a failing model run)."""
-    from carecomplex.sweep import simulate_run
+    from carecomplex.experiments.simulate import summarise
 
     if params.workforce.turnover > 0.01 and params.regime.continuity > 0.5:
         raise FloatingPointError(f"diverged at seed {seed}\nsecond line")
-    return simulate_run(params, seed)
+    return summarise(params, seed)
 
 
 def test_a_failing_run_is_recorded_and_the_others_complete(tiny):

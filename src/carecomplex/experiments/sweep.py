@@ -14,38 +14,29 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
-import platform
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from carecomplex import MODEL_VERSION, __version__
-from carecomplex.experiment import Experiment, RunSpec
+from carecomplex import __version__, manifest
+from carecomplex.experiments import simulate
+from carecomplex.experiments.design import Experiment, RunSpec
 from carecomplex.params import Params, to_dict
 from carecomplex.store import MANIFEST, RUNS, Store, read_verified
 
 RunFn = Callable[[Params, int], Mapping[str, float]]
 META = ("run_id", "arm", "point", "seed")
 TAIL = ("status", "error", "seconds", "host", "pid", "version")
-
-
-def simulate_run(params: Params, seed: int) -> dict[str, float]:
-    """Run the model to the end and return its summary metrics."""
-    from carecomplex.metrics import summary
-    from carecomplex.model import CareModel
-
-    return summary(CareModel(params, rng=seed).run())
 
 
 def _one_line(e: BaseException) -> str:
@@ -57,7 +48,7 @@ def run_batch(
     specs: Sequence[RunSpec],
     outputs: Sequence[str],
     threads: int | None = None,
-    run_fn: RunFn = simulate_run,
+    run_fn: RunFn = simulate.summarise,
 ) -> list[dict[str, Any]]:
     """Run ``specs`` one after another in this process; one row per run, never raises.
 
@@ -94,50 +85,32 @@ def _failed(specs: Sequence[RunSpec], e: BaseException) -> list[dict[str, Any]]:
     ]
 
 
-def _map(
-    ex: Executor,
-    batches: list[list[RunSpec]],
-    outputs: Sequence[str],
-    threads: int | None,
-    fn: RunFn,
-) -> Iterator[list[dict[str, Any]]]:
-    futures: dict[Future, list[RunSpec]] = {
-        ex.submit(run_batch, b, tuple(outputs), threads, fn): b for b in batches
-    }
-    for f in as_completed(futures):
-        specs = futures.pop(f)  # drop the finished future: memory stays flat over a sweep
-        try:
-            rows = f.result()
-        except Exception as e:  # the worker died or could not run the task at all
-            rows = _failed(specs, e)
-        del f
-        yield rows
-
-
 def execute(
     batches: list[list[RunSpec]],
     outputs: Sequence[str],
     executor: Executor | None = None,
     workers: int = 1,
-    run_fn: RunFn = simulate_run,
+    run_fn: RunFn = simulate.summarise,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield the rows of each batch as it completes.
+    """Yield the rows of each batch as it completes (:func:`simulate.completed`).
 
     With no ``executor``: ``workers == 1`` runs in this process; more starts a
-    ``ProcessPoolExecutor`` of spawned processes (numba's threads and ``fork`` do not
-    mix), each capped at one numba thread.
+    :func:`simulate.process_pool`, each process capped at one numba thread. A batch
+    whose worker is lost gives rows with ``status = "failed"``.
     """
-    if executor is not None:
-        yield from _map(executor, batches, outputs, 1 if workers > 1 else None, run_fn)
-    elif workers <= 1:
-        for b in batches:
-            yield run_batch(b, outputs, None, run_fn)
-    else:
-        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-        try:
-            yield from _map(pool, batches, outputs, 1, run_fn)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    threads = 1 if workers > 1 else None
+    task = functools.partial(run_batch, outputs=tuple(outputs), threads=threads, run_fn=run_fn)
+    if executor is not None or workers <= 1:  # run_batch itself never raises
+        on_error = _failed if executor is not None else None
+        for _, rows in simulate.completed(task, batches, executor, on_error):
+            yield rows
+        return
+    pool = simulate.process_pool(workers)
+    try:
+        for _, rows in simulate.completed(task, batches, pool, on_error=_failed):
+            yield rows
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def batch_size(n_runs: int, workers: int, person_weeks: float = 0.0) -> int:
@@ -173,6 +146,7 @@ class SweepReport:
 
 
 def _new_manifest(exp: Experiment, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The experiment, then ``meta`` (:func:`carecomplex.manifest.build`), then status."""
     return {
         "experiment": {
             "name": exp.name,
@@ -189,9 +163,6 @@ def _new_manifest(exp: Experiment, meta: Mapping[str, Any]) -> dict[str, Any]:
             "n_points": len(exp.points),
             "n_runs": exp.n_runs,
         },
-        "carecomplex": __version__,
-        "model_version": MODEL_VERSION,
-        "python": platform.python_version(),
         **meta,
         "status": "running",
         "sessions": [],
@@ -214,7 +185,7 @@ def run_sweep(
     resume: bool = False,
     progress: Callable[[pd.DataFrame], None] | None = None,
     run_fn: RunFn | None = None,
-    meta: Mapping[str, Any] | None = None,
+    command: Sequence[str] | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> SweepReport:
     """Run every run of ``exp`` that ``out`` does not hold yet, committing as they finish.
@@ -222,17 +193,21 @@ def run_sweep(
     ``workers`` is the number of worker processes the executor runs (for the
     outside-the-model share); ``on_start(todo, skipped)`` is called once the store is
     open; ``progress(frame)`` after each committed batch. ``run_fn(params, seed)`` runs
-    one run (default :func:`simulate_run`, looked up when called).
+    one run (default :func:`simulate.summarise`, looked up when called). ``command``
+    is recorded in the manifest with the provenance of this session.
     """
-    run_fn = run_fn or simulate_run
-    now = lambda: datetime.now(UTC).isoformat(timespec="seconds")  # noqa: E731
+    run_fn = run_fn or simulate.summarise
+    now = manifest.now
+    meta = manifest.build(command, exp.seeds)
     with Store.open(out, exp.digest(), resume) as store:
-        manifest = store.read_manifest() or _new_manifest(exp, meta or {})
-        session = {"started": now(), "workers": workers, **(meta or {})}
+        record = store.read_manifest() or _new_manifest(exp, meta)
+        session = {"started": now(), "workers": workers} | {
+            k: meta[k] for k in ("carecomplex", "model_version", "git_revision", "command")
+        }
         session["executor"] = type(executor).__name__ if executor else f"processes({workers})"
-        manifest["sessions"].append(session)
-        manifest["status"] = "running"
-        store.write_file(MANIFEST, json.dumps(manifest, indent=1))
+        record["sessions"].append(session)
+        record["status"] = "running"
+        store.write_file(MANIFEST, json.dumps(record, indent=1))
         store.write_file("experiment.toml", exp.text)
         store.write_file("design.parquet", _design_frame(exp).to_parquet(index=False))
         done = store.committed()
@@ -260,7 +235,7 @@ def run_sweep(
         report = SweepReport(
             Path(out), exp.n_runs, len(done), len(todo), failed, wall, model, workers
         )
-        _finish(store, manifest, session, report, now())
+        _finish(store, record, session, report, now())
     return report
 
 
@@ -268,19 +243,17 @@ def _num(x: Any) -> float | None:
     return round(float(x), 4) if x is not None and math.isfinite(float(x)) else None
 
 
-def _finish(
-    store: Store, manifest: dict, session: dict, report: SweepReport, finished: str
-) -> None:
+def _finish(store: Store, record: dict, session: dict, report: SweepReport, finished: str) -> None:
     results, committed, verified = read_verified(store.root)  # one checksum pass
-    manifest["files"] = {f"{RUNS}/{name}": {"sha256": h} for name, h in sorted(verified.items())}
-    manifest["runs"] = {
+    record["files"] = {f"{RUNS}/{name}": {"sha256": h} for name, h in sorted(verified.items())}
+    record["runs"] = {
         r.run_id: {"status": r.status, "seconds": _num(r.seconds), "error": r.error}
         | {"file": committed[r.run_id]["file"]}
         for r in results.itertuples()
     }
     n_ok = int((results["status"] == "ok").sum()) if len(results) else 0
     complete = len(results) == report.total
-    manifest["status"] = (
+    record["status"] = (
         "incomplete"
         if not complete
         else "complete"
@@ -295,4 +268,4 @@ def _finish(
         model_seconds=round(report.model_seconds, 3),
         outside_share=round(report.outside_share, 4) if report.ran else None,
     )
-    store.write_file(MANIFEST, json.dumps(manifest, indent=1, default=str))
+    store.write_file(MANIFEST, json.dumps(record, indent=1, default=str))

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from carecomplex.claims import METRICS, ClaimResult, Estimate, fmt
+from carecomplex.claims.spec import METRICS, arms
+from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, rate
+from carecomplex.stats import Estimate
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
 ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
@@ -216,7 +218,6 @@ class Journey:
 
 def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None = None):
     """Weekly journeys of a persona in both arms of a claim (one seed)."""
-    from carecomplex.claims import arms
     from carecomplex.model import CareModel
     from carecomplex.state import Persona
 
@@ -479,8 +480,6 @@ def html_page(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict
 def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
     """Two tidy tables: one row per claim, and one row per paired run (seed, point)."""
     import pandas as pd
-
-    from carecomplex.claims import effect_of, rate
 
     rows = []
     for r in results:
