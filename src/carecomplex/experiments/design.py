@@ -317,14 +317,8 @@ def _arms(err: Any, path: Path, head: dict[str, Any], table: Any) -> dict[str, P
     return arms
 
 
-def load_experiment(ref: str | Path) -> Experiment:
-    """Read and validate an experiment file; raise :class:`ExperimentError` on any problem."""
-    path = Path(ref)
-
-    def err(key: str, reason: str) -> None:
-        raise ExperimentError(f"{path}: {key}: {reason}")
-
-    text, data = read_toml(path, ExperimentError)
+def _head(err: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The ``[experiment]`` table checked: design, its size, seeds and budget."""
     for key in set(data) - SECTIONS:
         err(key, f"unknown section (known: {', '.join(sorted(SECTIONS))})")
     head = data.get("experiment", {})
@@ -349,31 +343,54 @@ def load_experiment(ref: str | Path) -> Experiment:
     design_seed = _int(err, "experiment.design_seed", head.get("design_seed", 0), 0, 2**32 - 1)
     budget = _int(err, "experiment.budget_runs", head.get("budget_runs", DEFAULT_BUDGET), 1, 10**9)
     seeds = _seeds(err, head.get("seeds", 10))
-    arms = _arms(err, path, head, data.get("arms", {"siloed": "siloed", "alliance": "alliance"}))
-    base = next(iter(arms.values()))
-    bounds = _bounds(err, base, data.get("parameters", {}))
-    if design in ("sobol", "morris") and not bounds:
-        err("parameters", f"the {design} design needs at least one parameter range")
-    outputs = _outputs(err, data.get("outputs"))
-    n_points = _design_size(design, len(bounds), samples, levels)
-    n_runs = n_points * len(arms) * len(seeds)
-    if n_runs > budget:
-        err(
-            "experiment.budget_runs",
-            f"{n_runs} runs ({n_points} points × {len(arms)} arms × {len(seeds)} seeds) "
-            f"exceed the budget of {budget}",
-        )
-    points = design_points(design, bounds, samples, levels, design_seed)
+    return {"design": design, "samples": samples, "levels": levels} | {
+        "design_seed": design_seed,
+        "budget_runs": budget,
+        "seeds": seeds,
+    }
+
+
+def _points(h: dict[str, Any], bounds: dict[str, tuple[float, float]], base: Params) -> np.ndarray:
+    """The design matrix of ``h``'s design, clipped to the bounds, integers rounded."""
+    design = h["design"]
+    points = design_points(design, bounds, h["samples"], h["levels"], h["design_seed"])
     for j, key in enumerate(bounds):
         points[:, j] = np.clip(points[:, j], *bounds[key])  # samplers' round-off
         if _is_int(base, key):
             points[:, j] = np.round(points[:, j])
     if design == "factorial" and bounds:
         points = np.unique(points, axis=0)  # integer rounding may merge levels
-    name = head.get("name", path.stem)
+    return points
+
+
+def load_experiment(ref: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise :class:`ExperimentError` on any problem."""
+    path = Path(ref)
+
+    def err(key: str, reason: str) -> None:
+        raise ExperimentError(f"{path}: {key}: {reason}")
+
+    text, data = read_toml(path, ExperimentError)
+    h = _head(err, data)
+    head = data.get("experiment", {})
+    arms = _arms(err, path, head, data.get("arms", {"siloed": "siloed", "alliance": "alliance"}))
+    base = next(iter(arms.values()))
+    bounds = _bounds(err, base, data.get("parameters", {}))
+    if h["design"] in ("sobol", "morris") and not bounds:
+        err("parameters", f"the {h['design']} design needs at least one parameter range")
+    outputs = _outputs(err, data.get("outputs"))
+    n_points = _design_size(h["design"], len(bounds), h["samples"], h["levels"])
+    n_runs = n_points * len(arms) * len(h["seeds"])
+    if n_runs > h["budget_runs"]:
+        err(
+            "experiment.budget_runs",
+            f"{n_runs} runs ({n_points} points × {len(arms)} arms × {len(h['seeds'])} seeds) "
+            f"exceed the budget of {h['budget_runs']}",
+        )
+    name = str(head.get("name", path.stem))
     return Experiment(
-        str(name), str(path), design, samples, levels, design_seed, seeds, budget,
-        arms, bounds, points, outputs, text,
+        name=name, path=str(path), **h, arms=arms, bounds=bounds,
+        points=_points(h, bounds, base), outputs=outputs, text=text,
     )  # fmt: skip
 
 

@@ -197,19 +197,8 @@ def run_sweep(
     is recorded in the manifest with the provenance of this session.
     """
     run_fn = run_fn or simulate.summarise
-    now = manifest.now
-    meta = manifest.build(command, exp.seeds)
     with Store.open(out, exp.digest(), resume) as store:
-        record = store.read_manifest() or _new_manifest(exp, meta)
-        session = {"started": now(), "workers": workers} | {
-            k: meta[k] for k in ("carecomplex", "model_version", "git_revision", "command")
-        }
-        session["executor"] = type(executor).__name__ if executor else f"processes({workers})"
-        record["sessions"].append(session)
-        record["status"] = "running"
-        store.write_file(MANIFEST, json.dumps(record, indent=1))
-        store.write_file("experiment.toml", exp.text)
-        store.write_file("design.parquet", _design_frame(exp).to_parquet(index=False))
+        record, session = _start(store, exp, manifest.build(command, exp.seeds), executor, workers)
         done = store.committed()
         todo = [r for r in exp.runs() if r.run_id not in done]
         if on_start:
@@ -217,26 +206,54 @@ def run_sweep(
         p = next(iter(exp.arms.values()))
         size = batch_size(len(todo), workers, p.population.persons * (p.weeks + p.run.burn_in))
         batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-        columns = [*META, *exp.bounds, *exp.outputs, *TAIL]
-        t0, model, failed = time.perf_counter(), 0.0, 0
-        for rows in execute(batches, exp.outputs, executor, workers, run_fn):
-            frame = pd.DataFrame(rows, columns=columns)
-            stale = (frame["version"] != __version__) & (frame["status"] == "ok")
-            frame.loc[stale, "status"] = "failed"
-            frame.loc[stale, "error"] = (
-                f"worker runs another carecomplex version (not {__version__})"
-            )
-            store.write_batch(frame)
-            model += float(frame["seconds"].sum(skipna=True))
-            failed += int((frame["status"] != "ok").sum())
-            if progress:
-                progress(frame)
+        t0 = time.perf_counter()
+        rows = execute(batches, exp.outputs, executor, workers, run_fn)
+        model, failed = _commit(store, exp, rows, progress)
         wall = time.perf_counter() - t0
         report = SweepReport(
             Path(out), exp.n_runs, len(done), len(todo), failed, wall, model, workers
         )
-        _finish(store, record, session, report, now())
+        _finish(store, record, session, report, manifest.now())
     return report
+
+
+def _start(
+    store: Store, exp: Experiment, meta: dict[str, Any], executor: Executor | None, workers: int
+) -> tuple[dict, dict]:
+    """Write the manifest (with this session), the experiment file and the design."""
+    record = store.read_manifest() or _new_manifest(exp, meta)
+    session = {"started": manifest.now(), "workers": workers} | {
+        k: meta[k] for k in ("carecomplex", "model_version", "git_revision", "command")
+    }
+    session["executor"] = type(executor).__name__ if executor else f"processes({workers})"
+    record["sessions"].append(session)
+    record["status"] = "running"
+    store.write_file(MANIFEST, json.dumps(record, indent=1))
+    store.write_file("experiment.toml", exp.text)
+    store.write_file("design.parquet", _design_frame(exp).to_parquet(index=False))
+    return record, session
+
+
+def _commit(
+    store: Store,
+    exp: Experiment,
+    batches: Iterator[list[dict[str, Any]]],
+    progress: Callable[[pd.DataFrame], None] | None,
+) -> tuple[float, int]:
+    """Commit each batch's rows as it arrives; (model seconds, failed runs)."""
+    columns = [*META, *exp.bounds, *exp.outputs, *TAIL]
+    model, failed = 0.0, 0
+    for rows in batches:
+        frame = pd.DataFrame(rows, columns=columns)
+        stale = (frame["version"] != __version__) & (frame["status"] == "ok")
+        frame.loc[stale, "status"] = "failed"
+        frame.loc[stale, "error"] = f"worker runs another carecomplex version (not {__version__})"
+        store.write_batch(frame)
+        model += float(frame["seconds"].sum(skipna=True))
+        failed += int((frame["status"] != "ok").sum())
+        if progress:
+            progress(frame)
+    return model, failed
 
 
 def _num(x: Any) -> float | None:
