@@ -101,10 +101,14 @@ def read_toml(path: Path, error: type[InputError]) -> tuple[str, dict[str, Any]]
     integers too large for a float are checked here.
     """
     try:
-        text = path.read_bytes().decode("utf-8")
-        data = loads_toml(text)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+        data = loads_toml(text)
     except UnicodeDecodeError as e:
         raise error(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
@@ -114,8 +118,6 @@ def read_toml(path: Path, error: type[InputError]) -> tuple[str, dict[str, Any]]
         raise error(f"{path}: invalid TOML: a number of over 4300 digits{where}") from None
     except RecursionError:
         raise error(f"{path}: invalid TOML: nested too deeply") from None
-    except OSError as e:
-        raise error(f"{path}: cannot read ({e.strerror})") from None
     if (deep := too_deep(data)) is not None:
         raise error.at(path, deep, f"nested more than {MAX_DEPTH} levels deep")
     if (big := too_large(data)) is not None:
