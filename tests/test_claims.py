@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import replace
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from carecomplex import claims as cl
 from carecomplex.cli import main
+from carecomplex.manifest import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "experiments" / "claims").glob("*.toml"))
@@ -267,6 +269,8 @@ def test_report_is_written_whole(tmp_path: Path) -> None:
         "figures",
     } <= names
     assert not [n for n in names if n.startswith(".partial")]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(provenance(None)) <= set(manifest), "one manifest builder for every command"
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 4  # effects, 2 trajectories, journey
     md = (out / "report.md").read_text()

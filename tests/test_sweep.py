@@ -20,6 +20,7 @@ from carecomplex.cli import main
 from carecomplex.experiments.analysis import report
 from carecomplex.experiments.design import load_experiment
 from carecomplex.experiments.sweep import run_sweep
+from carecomplex.manifest import provenance
 from carecomplex.store import Store, StoreError, committed, read_results
 
 VOLATILE = ["seconds", "host", "pid"]
@@ -52,6 +53,7 @@ def test_serial_sweep_stores_every_run_once_with_provenance(tiny):
     }
     assert manifest["sessions"][0]["ran"] == 24 and "carecomplex" in manifest
     assert manifest["model_version"] == MODEL_VERSION
+    assert set(provenance(None)) <= set(manifest), "one manifest builder for every command"
     assert (out / "experiment.toml").read_text() == path.read_text()
     design = pd.read_parquet(out / "design.parquet")
     assert len(design) == 4 and list(design.columns)[1:] == list(exp.bounds)
