@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import replace
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from carecomplex import claims as cl
 from carecomplex.cli import main
+from carecomplex.manifest import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "experiments" / "claims").glob("*.toml"))
@@ -267,6 +269,8 @@ def test_report_is_written_whole(tmp_path: Path) -> None:
         "figures",
     } <= names
     assert not [n for n in names if n.startswith(".partial")]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(provenance(None)) <= set(manifest), "one manifest builder for every command"
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 4  # effects, 2 trajectories, journey
     md = (out / "report.md").read_text()
@@ -303,8 +307,8 @@ def test_screen_scales_each_arm_from_its_own_value() -> None:
     """x1 is the default point; x0 switches a regime lever off in both arms."""
     c = cl.parse(_with(), "alliance")
     base, alt = cl.arms(c)
-    b1, a1 = cl._screen_params(c, "regime.flexible_budget", 1.0)
+    b1, a1 = cl.screen_params(c, "regime.flexible_budget", 1.0)
     assert (b1, a1) == (base, alt)
-    b0, a0 = cl._screen_params(c, "regime.flexible_budget", 0.0)
+    b0, a0 = cl.screen_params(c, "regime.flexible_budget", 0.0)
     assert a0.regime.flexible_budget == 0.0 < alt.regime.flexible_budget
     assert b0 == base  # siloed has no flexible budget to scale

@@ -10,6 +10,7 @@ import pytest
 
 from carecomplex import MODEL_VERSION
 from carecomplex.cli import main, parse_seeds
+from carecomplex.manifest import provenance
 
 SMALL = ["--persons", "300", "--years", "0.5", "--quiet"]
 
@@ -35,6 +36,7 @@ def test_compare_writes_tidy_results_summary_and_manifest(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seeds"] == [1, 2, 3]
     assert manifest["model_version"] == MODEL_VERSION
+    assert set(provenance(None)) <= set(manifest), "one manifest builder for every command"
     assert manifest["scenarios"]["siloed"]["params"]["population"]["persons"] == 300
     summary = json.loads((out / "summary.json").read_text())
     row = next(r for r in summary["paired"] if r["metric"] == "cost_total" and r["group"] == "all")

@@ -37,9 +37,9 @@ from hypothesis import strategies as st
 from _experiments import TINY, write_experiment
 from carecomplex import store as store_mod
 from carecomplex.cli import main
-from carecomplex.experiment import load_experiment
+from carecomplex.experiments.design import load_experiment
+from carecomplex.experiments.sweep import run_sweep
 from carecomplex.store import StoreError, committed, read_results, scan
-from carecomplex.sweep import run_sweep
 
 VOLATILE = ["seconds", "host", "pid"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ class Faults:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
         monkeypatch.setattr(store_mod, "write_atomic", write_atomic)
-        monkeypatch.setattr("carecomplex.analysis.write_atomic", write_atomic)
+        monkeypatch.setattr("carecomplex.experiments.analysis.write_atomic", write_atomic)
 
 
 def _sweep(path: Path, out: Path, resume: bool):
@@ -199,7 +199,7 @@ def test_a_full_disk_during_a_sweep_names_the_file_and_keeps_the_committed_runs(
     for at in range(1, n_writes + 3):  # + the analysis: paired.parquet, pooled.csv
         out = tmp_path / f"full-{at}"
         with monkeypatch.context() as m:
-            m.setattr("carecomplex.sweep.simulate_run", cheap)
+            m.setattr("carecomplex.experiments.simulate.summarise", cheap)
             Faults(m, at, "enospc")
             code = main(["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"])
         err = capsys.readouterr().err.strip().splitlines()
@@ -256,8 +256,9 @@ def test_a_real_full_file_system(many, tmp_path, size_kb):
     mnt.mkdir()
     script = (
         f"mount -t tmpfs -o size={size_kb}k tmpfs {mnt} && "
-        f"{sys.executable} -c 'import sys, carecomplex.sweep as s, test_durability as t; "
-        "s.simulate_run = t.cheap; from carecomplex.cli import main; "
+        f"{sys.executable} -c 'import sys, test_durability as t; "
+        "import carecomplex.experiments.simulate as s; "
+        "s.summarise = t.cheap; from carecomplex.cli import main; "
         f"sys.exit(main(sys.argv[1:]))' sweep {path} --out {mnt}/out --workers 1 --quiet; "
         f"echo $? > {tmp_path}/rc; cp -a {mnt}/out {kept}"
     )

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from _experiments import TINY, write_experiment
 from carecomplex.cli import main
-from carecomplex.experiment import ExperimentError, load_experiment
+from carecomplex.errors import ExperimentError
+from carecomplex.experiments.design import load_experiment
 
 REPO = Path(__file__).resolve().parents[1]
 POOL = {

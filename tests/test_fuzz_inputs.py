@@ -591,7 +591,7 @@ def test_valid_claims_run(data: dict[str, Any]) -> None:
 
 
 def test_empty_scenario_and_experiment_files_are_valid_defaults() -> None:
-    from carecomplex.experiment import load_experiment
+    from carecomplex.experiments.design import load_experiment
     from carecomplex.scenarios import load
 
     with folder() as d:
@@ -602,7 +602,17 @@ def test_empty_scenario_and_experiment_files_are_valid_defaults() -> None:
 # ---------------------------------------------------------------------------------
 # Files are data: no pickle, eval, exec or import of their contents
 
-LOADERS = ["scenarios.py", "params.py", "experiment.py", "claims.py", "costs.py", "cli.py"]
+LOADERS = [
+    "inputs.py",
+    "errors.py",
+    "scenarios.py",
+    "params.py",
+    "experiments/design.py",
+    "claims/spec.py",
+    "costs.py",
+    "cli.py",
+    "console.py",
+]
 FORBIDDEN_NAMES = {"eval", "exec", "compile", "__import__"}  # builtins called by name
 FORBIDDEN_METHODS = {"import_module", "literal_eval", "loads"}  # pickle.loads & co
 FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "yaml", "importlib"}
@@ -627,7 +637,7 @@ def test_loaders_parse_files_as_data_only(name: str) -> None:
 
 def test_code_in_a_file_stays_an_inert_string(monkeypatch: pytest.MonkeyPatch) -> None:
     from carecomplex import claims as cl
-    from carecomplex.experiment import load_experiment
+    from carecomplex.experiments.design import load_experiment
     from carecomplex.scenarios import load
 
     with folder() as d:
@@ -730,10 +740,49 @@ def test_deep_brackets_are_refused_before_the_parser_recurses(
 ) -> None:
     """Near the recursion limit even the parser's error failed: finalizers raised
     RecursionError and printed 'Exception ignored in ...' lines to stderr."""
-    from carecomplex import scenarios
+    from carecomplex import inputs
 
     inert = 'x = "' + "[" * 100 + "\" # {{{{\ny = '''\n" + "{" * 100 + "'''\n"
-    assert scenarios.loads_toml(inert)["x"] == "[" * 100
-    monkeypatch.setattr(scenarios.tomllib, "loads", lambda text: pytest.fail("parser called"))
+    assert inputs.loads_toml(inert)["x"] == "[" * 100
+    monkeypatch.setattr(inputs.tomllib, "loads", lambda text: pytest.fail("parser called"))
     with pytest.raises(tomllib.TOMLDecodeError, match="nested more than"):
-        scenarios.loads_toml("x = " + "[{a = " * 40 + "1" + "}]" * 40)
+        inputs.loads_toml("x = " + "[{a = " * 40 + "1" + "}]" * 40)
+
+
+# Integers Python parses but cannot compute with: one too large for a float (``float()``
+# raises OverflowError) and one of more digits than Python converts (the parser raises
+# ValueError). Both ended with a traceback and exit 1 before ``inputs.too_large`` and
+# ``read_toml``'s ValueError clause; now they are one line, exit 2, in every kind of file.
+TOO_BIG = "1" + "0" * 400  # 1e400 written as an integer: beyond a float's range
+TOO_LONG = "1" + "0" * 5000  # more digits than Python's integer-string limit (4300)
+BIG_NUMBER_SPOTS = {
+    "scenario": [("[population]\npersons = {n}\n", "population.persons")],
+    "experiment": [
+        ("[experiment]\nsamples = {n}\n", "experiment.samples"),
+        ('[parameters]\n"crisis.base_rate" = [0, {n}]\n', "parameters.crisis.base_rate"),
+        ("[experiment]\nseeds = [1, {n}]\n", "experiment.seeds"),
+    ],
+    "claim": [
+        (CLAIM.replace("0.5", "{n}"), "claim.value"),
+        (CLAIM + "tolerance = {n}\n", "claim.tolerance"),
+        (CLAIM + "[run]\nseeds = [1, {n}]\n", "run.seeds"),
+        (CLAIM.replace("[10, 20]", "[10, {n}]"), "claim.window"),
+    ],
+}
+
+
+@pytest.mark.parametrize("number", [TOO_BIG, TOO_LONG], ids=["beyond-float", "over-4300-digits"])
+@pytest.mark.parametrize(
+    ("kind", "text", "key"),
+    [(k, t, key) for k, spots in BIG_NUMBER_SPOTS.items() for t, key in spots],
+)
+def test_integers_too_large_to_use_are_refused_with_one_line(
+    kind: str, text: str, key: str, number: str
+) -> None:
+    with folder() as d:
+        line = assert_refused(kind, write(d, "f.toml", text.replace("{n}", number)), d / "out", key)
+        assert len(line) < 500, f"the number itself must not be printed: {line[:200]}..."
+        if number == TOO_LONG:
+            assert "over 4300 digits at line" in line, line
+        else:
+            assert "too large" in line, line

@@ -169,6 +169,20 @@ def test_bad_value_in_parent_names_the_key(tmp_path: Path) -> None:
     assert "\n" not in msg and "regime.continuity" in msg and "allowed 0 to 1" in msg, msg
 
 
+def test_bad_value_in_parent_is_refused_even_when_the_child_overrides_it(
+    tmp_path: Path,
+) -> None:
+    """Each file is validated as it is read: a parent's bad value is an error even where
+    a child sets the same key to a good one (it used to load without a word)."""
+    parent = write(tmp_path, "[regime]\ncontinuity = 1.5\n", "parent.toml")
+    child = write(tmp_path, 'extends = "parent.toml"\n[regime]\ncontinuity = 0.5\n', "c.toml")
+    msg = error_of(child)
+    check_message(msg, child, "extends", "regime.continuity", "1.5", "allowed 0 to 1")
+    assert str(parent) in msg, f"the parent holding the bad value must be named: {msg!r}"
+    grandchild = write(tmp_path, 'extends = "c.toml"\n[regime]\ncontinuity = 0.2\n', "g.toml")
+    check_message(error_of(grandchild), grandchild, str(parent), "regime.continuity")
+
+
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.toml"
     check_message(error_of(path), path, "not found")

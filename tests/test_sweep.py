@@ -16,11 +16,12 @@ import pytest
 
 from _experiments import TINY, write_experiment
 from carecomplex import MODEL_VERSION
-from carecomplex.analysis import report
 from carecomplex.cli import main
-from carecomplex.experiment import load_experiment
+from carecomplex.experiments.analysis import report
+from carecomplex.experiments.design import load_experiment
+from carecomplex.experiments.sweep import run_sweep
+from carecomplex.manifest import provenance
 from carecomplex.store import Store, StoreError, committed, read_results
-from carecomplex.sweep import run_sweep
 
 VOLATILE = ["seconds", "host", "pid"]
 
@@ -52,6 +53,7 @@ def test_serial_sweep_stores_every_run_once_with_provenance(tiny):
     }
     assert manifest["sessions"][0]["ran"] == 24 and "carecomplex" in manifest
     assert manifest["model_version"] == MODEL_VERSION
+    assert set(provenance(None)) <= set(manifest), "one manifest builder for every command"
     assert (out / "experiment.toml").read_text() == path.read_text()
     design = pd.read_parquet(out / "design.parquet")
     assert len(design) == 4 and list(design.columns)[1:] == list(exp.bounds)
@@ -124,11 +126,11 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tiny):
 
 def fail_at_high_turnover(params, seed):
     """A run function that raises for one corner of the design (a failing model run)."""
-    from carecomplex.sweep import simulate_run
+    from carecomplex.experiments.simulate import summarise
 
     if params.workforce.turnover > 0.01 and params.regime.continuity > 0.5:
         raise FloatingPointError(f"diverged at seed {seed}\nsecond line")
-    return simulate_run(params, seed)
+    return summarise(params, seed)
 
 
 def test_a_failing_run_is_recorded_and_the_others_complete(tiny):

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from _experiments import write_experiment
-from carecomplex.experiment import load_experiment
+from carecomplex.experiments.design import load_experiment
+from carecomplex.experiments.sweep import run_sweep
 from carecomplex.store import read_results
-from carecomplex.sweep import run_sweep
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 RUNS, WARM_UP, LIMIT_MB = 10_000, 1_000, 8.0

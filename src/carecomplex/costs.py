@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.errors import ParamError, shown
+
 
 @dataclass(frozen=True)
 class UnitCost:
@@ -232,8 +234,6 @@ ITEMS: dict[Item, ItemSpec] = {
 
 def validate_cost_overrides(values: Any) -> dict[str, float]:
     """Check a ``[costs]`` table: known unit-cost rows, finite values within 0..10 x high."""
-    from carecomplex.params import ParamError
-
     if not isinstance(values, Mapping):
         raise ParamError("costs", f"expected a table of unit costs, got {type(values).__name__}")
     out = {}
@@ -245,7 +245,8 @@ def validate_cost_overrides(values: Any) -> dict[str, float]:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not 0 <= value <= hi:
             raise ParamError(
-                path, f"expected a number from 0 to {hi:g} ({UNIT_COSTS[key].unit}), got {value!r}"
+                path,
+                f"expected a number from 0 to {hi:g} ({UNIT_COSTS[key].unit}), got {shown(value)}",
             )
         out[key] = float(value)
     return out

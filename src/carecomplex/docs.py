@@ -10,7 +10,6 @@ with a fresh rendering.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from carecomplex.costs import UNIT_COSTS, item_table
@@ -205,19 +204,3 @@ def parameters_markdown() -> str:
         *_legend_section(),
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_parameters(path: str | Path) -> Path:
-    """Write :func:`parameters_markdown` to ``path`` as UTF-8.
-
-    Args:
-        path: file to write (for the repository, ``docs/parameters.md``). Missing
-            parent directories are created.
-
-    Returns:
-        The path written.
-    """
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(parameters_markdown(), encoding="utf-8")
-    return out

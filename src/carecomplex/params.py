@@ -9,7 +9,7 @@ can vary either without touching the other.
 :func:`from_dict` builds a :class:`Params` from nested mappings (a parsed scenario
 file) and raises :class:`ParamError` naming the key and the allowed range for unknown
 keys, wrong types and out-of-range values. ``docs/parameters.md`` is generated from
-these definitions (``carecomplex params --markdown``).
+these definitions (``carecomplex params > docs/parameters.md``).
 """
 
 from __future__ import annotations
@@ -20,17 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from carecomplex.costs import validate_cost_overrides
+from carecomplex.errors import ParamError, shown
+
 MODEL = "model assumption (see docs/ODD.md)"
 EVID = "shared/research/evidence.md"
-
-
-class ParamError(ValueError):
-    """A parameter value or key that is not allowed, with the key path named."""
-
-    def __init__(self, key: str, reason: str):
-        super().__init__(f"{key}: {reason}")
-        self.key = key
-        self.reason = reason
 
 
 def param(
@@ -414,7 +408,7 @@ class Params:
 
     def replace(self, **groups: Mapping[str, Any]) -> Params:
         """Return a copy with some fields of some groups changed (validated)."""
-        return from_dict(_merge(to_dict(self), groups))
+        return from_dict(merge(to_dict(self), groups))
 
 
 _GROUP_TYPES = {
@@ -432,29 +426,34 @@ _GROUP_TYPES = {
 }
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` laid on top, table by table (nested mappings merge)."""
     out = dict(base)
     for k, v in over.items():
         if isinstance(v, Mapping):
             below = out.get(k)
-            v = _merge(below if isinstance(below, Mapping) else {}, v)
+            v = merge(below if isinstance(below, Mapping) else {}, v)
         out[k] = v
     return out
 
 
-def _coerce(key: str, value: Any, f: dataclasses.Field) -> float | int | bool:
+def coerce(key: str, value: Any, f: dataclasses.Field) -> float | int | bool:
+    """``value`` checked against the parameter field ``f`` (type and range) and converted.
+
+    Raises :class:`ParamError` naming ``key`` and the allowed range.
+    """
     lo, hi, unit = f.metadata["lo"], f.metadata["hi"], f.metadata["unit"]
     allowed = f"allowed {lo:g} to {hi:g} {unit}"
     want_int = f.type in ("int", int)
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "an integer" if want_int else "a number"
         raise ParamError(key, f"expected {kind}, got {type(value).__name__} {value!r} ({allowed})")
-    if want_int and not float(value).is_integer():
+    if want_int and isinstance(value, float) and not value.is_integer():
         raise ParamError(key, f"expected an integer, got {value!r} ({allowed})")
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ParamError(key, f"value {value!r} is not finite ({allowed})")
-    if not lo <= value <= hi:
-        raise ParamError(key, f"value {value!r} is out of range ({allowed})")
+    if not lo <= value <= hi:  # exact for integers of any size (no float conversion)
+        raise ParamError(key, f"value {shown(value)} is out of range ({allowed})")
     return int(value) if want_int else float(value)
 
 
@@ -467,14 +466,12 @@ def _group_from(name: str, cls: type, values: Any) -> Any:
         path = f"{name}.{key}"
         if key not in fields:
             raise ParamError(path, f"unknown parameter (known: {', '.join(sorted(fields))})")
-        kwargs[key] = _coerce(path, value, fields[key])
+        kwargs[key] = coerce(path, value, fields[key])
     return cls(**kwargs)
 
 
 def from_dict(data: Mapping[str, Any]) -> Params:
     """Build validated :class:`Params` from nested mappings; unknown keys are errors."""
-    from carecomplex.costs import validate_cost_overrides
-
     groups: dict[str, Any] = {}
     for name, values in data.items():
         if name == "costs":

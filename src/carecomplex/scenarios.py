@@ -9,88 +9,16 @@ key and the allowed range.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carecomplex.params import ParamError, Params, _merge, from_dict, to_dict
+from carecomplex.errors import ParamError, ScenarioError
+from carecomplex.inputs import read_toml
+from carecomplex.params import Params, from_dict, merge, to_dict
 
 BUILTIN = Path(__file__).parent / "scenarios"
 TOP_KEYS = {"name", "description", "extends"}
-SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
-"""Names that become parts of output file names (arm names, claim ids): no paths."""
-
-
-MAX_DEPTH = 8
-"""Deepest nesting of tables and arrays accepted in user files (the deepest needed is 3)."""
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used; the message is one line."""
-
-
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
-)
-
-
-def loads_toml(text: str) -> dict[str, Any]:
-    """``tomllib.loads``, refusing deeply nested brackets before the parser recurses.
-
-    Python's parser recurses per nested array or inline table; near the recursion limit
-    even the error can fail (finalizers raise too), so depth is counted first.
-    """
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", _STRINGS_AND_COMMENTS.sub("", text)):
-        depth += 1 if ch in "[{" else -1
-        deepest = max(deepest, depth)
-    if deepest > 8 * MAX_DEPTH:
-        raise tomllib.TOMLDecodeError(f"brackets nested more than {8 * MAX_DEPTH} deep")
-    return tomllib.loads(text)
-
-
-def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
-    """The dotted key where tables or arrays nest deeper than ``limit``, else None.
-
-    Checked without recursion, before any recursive merge or flatten sees the data.
-    """
-    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
-    while stack:
-        x, key, depth = stack.pop()
-        if depth > limit:
-            return key
-        if isinstance(x, dict):
-            stack += [(v, f"{key}.{k}" if key else k, depth + 1) for k, v in x.items()]
-        elif isinstance(x, list):
-            stack += [(v, key, depth + 1) for v in x]
-    return None
-
-
-def read_toml(path: Path, error: type[Exception]) -> tuple[str, dict[str, Any]]:
-    """Text and table of a user's TOML file; every problem raises ``error`` in one line.
-
-    The text comes back with universal newlines (as ``read_text`` gives). Shared by
-    scenario, experiment and claim files: decoding, parsing and the depth limit are
-    checked here, before any recursive merge or flatten sees the data.
-    """
-    try:
-        text = path.read_bytes().decode("utf-8")
-        data = loads_toml(text)
-    except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
-    except UnicodeDecodeError as e:
-        raise error(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise error(f"{path}: invalid TOML: {e}") from None
-    except RecursionError:
-        raise error(f"{path}: invalid TOML: nested too deeply") from None
-    except OSError as e:
-        raise error(f"{path}: cannot read ({e.strerror})") from None
-    if (deep := too_deep(data)) is not None:
-        raise error(f"{path}: {deep}: nested more than {MAX_DEPTH} levels deep")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), data
 
 
 @dataclass(frozen=True)
@@ -125,7 +53,20 @@ def resolve(ref: str | Path, near: Path | None = None) -> Path:
     raise ScenarioError(f"{ref}: file not found (built-in scenarios: {known})")
 
 
+def _validated(path: Path, data: dict[str, Any]) -> Params:
+    """The parameters of a file's tables (parents merged in), or a one-line error."""
+    try:
+        return from_dict({k: v for k, v in data.items() if k not in TOP_KEYS})
+    except ParamError as e:
+        raise ScenarioError.at(path, e.key, e.reason) from None
+
+
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A file's tables merged over its parent's; each file is validated as it is read.
+
+    Validating every file (its parents merged in) means a bad value in a parent is an
+    error even where a child overrides it, and the message names the parent.
+    """
     _, data = read_toml(path, ScenarioError)
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
@@ -142,7 +83,8 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         except ScenarioError as e:
             raise ScenarioError(f"{path}: extends: {e}") from None
         base = {k: v for k, v in base.items() if k not in TOP_KEYS}
-        data = _merge(base, {k: v for k, v in data.items() if k != "extends"})
+        data = merge(base, {k: v for k, v in data.items() if k != "extends"})
+    _validated(path, data)
     return data
 
 
@@ -150,13 +92,9 @@ def load(ref: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file (path or built-in name), with optional overrides."""
     path = resolve(ref)
     data = _read(path)
-    groups = {k: v for k, v in data.items() if k not in TOP_KEYS}
-    try:
-        params = from_dict(groups)
-        if overrides:
-            params = from_dict(_merge(to_dict(params), overrides))
-    except ParamError as e:
-        raise ScenarioError(f"{path}: {e.key}: {e.reason}") from None
+    params = _validated(path, data)
+    if overrides:
+        params = _validated(path, merge(to_dict(params), overrides))
     return Scenario(data.get("name", path.stem), data.get("description", ""), params, str(path))
 
 
@@ -165,15 +103,4 @@ def load_params(ref: str | Path) -> Params:
     return load(ref).params
 
 
-__all__ = [
-    "MAX_DEPTH",
-    "SAFE_NAME",
-    "Params",
-    "Scenario",
-    "ScenarioError",
-    "load",
-    "load_params",
-    "loads_toml",
-    "resolve",
-    "too_deep",
-]
+__all__ = ["BUILTIN", "Scenario", "ScenarioError", "load", "load_params", "resolve"]

@@ -34,12 +34,10 @@ from typing import Any
 
 import pandas as pd
 
+from carecomplex.errors import StoreError
+
 MANIFEST = "manifest.json"
 RUNS = "runs"
-
-
-class StoreError(ValueError):
-    """The directory cannot be used for this experiment; the message is one line."""
 
 
 def _fsync_dir(path: Path) -> None:

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.errors import ParamError, ScenarioError
 from carecomplex.model import CareModel
-from carecomplex.params import ParamError, Params, RegimeLevers, _coerce, describe
-from carecomplex.scenarios import BUILTIN, ScenarioError, load
+from carecomplex.params import Params, RegimeLevers, coerce, describe
+from carecomplex.scenarios import BUILTIN, load
 from carecomplex.state import Persona
 
 SCENARIOS = sorted(p.stem for p in BUILTIN.glob("*.toml"))
@@ -115,7 +116,7 @@ def parse_number(key: str, text: str | None) -> float | int:
     cls = f.default_factory  # the group's dataclass
     fld = next(x for x in dataclasses.fields(cls) if x.name == m["name"])
     try:
-        return _coerce(key, int(v) if v.is_integer() and fld.type in ("int", int) else v, fld)
+        return coerce(key, int(v) if v.is_integer() and fld.type in ("int", int) else v, fld)
     except ParamError as e:
         raise ValueError(e.reason[0].upper() + e.reason[1:] + ".") from None
 

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from carecomplex.claims import METRICS, ClaimResult, Estimate, fmt
+from carecomplex.claims.spec import METRICS, arms
+from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, rate
+from carecomplex.stats import Estimate
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
 ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
@@ -216,7 +218,6 @@ class Journey:
 
 def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None = None):
     """Weekly journeys of a persona in both arms of a claim (one seed)."""
-    from carecomplex.claims import arms
     from carecomplex.model import CareModel
     from carecomplex.state import Persona
 
@@ -279,12 +280,12 @@ def _seeds_used(r: ClaimResult) -> str:
     )
 
 
-def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
-    """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
+def _effect_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """The claim, the verdict and the effects measured for it."""
     c = r.claim
     money = _money(r)
     unit = METRICS[c.metric].unit
-    rows = [
+    return [
         ("Claim", c.statement),
         ("Source", c.source),
         ("Verdict", f"{r.verdict}: {r.reason}"),
@@ -310,6 +311,12 @@ def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
             f"nothing changed, {interval_text(r.before_after[0], money)}",
         ),
     ]
+
+
+def _money_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """Cashable and non-cashable parts, and the national extrapolation, where they apply."""
+    c = r.claim
+    rows = []
     if r.cashable is not None and r.non_cashable is not None:
         label = "saving" if c.effect != "difference" else "difference"
         note = (
@@ -333,6 +340,13 @@ def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
             )
         )
         rows.append(("Prevalence definition", c.national.definition))
+    return rows
+
+
+def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """What moved the verdict in the screen, and what the check assumed."""
+    c = r.claim
+    rows = []
     moved = [f"{s.parameter} x{s.multiple:g} -> {s.verdict}" for s in r.screen if s.moves_verdict]
     if r.screen:
         rows.append(
@@ -359,6 +373,11 @@ def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
     if c.notes:
         rows.append(("Notes", " ".join(c.notes.split())))
     return rows
+
+
+def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
+    return _effect_rows(r) + _money_rows(r) + _assumption_rows(r)
 
 
 def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
@@ -476,75 +495,63 @@ def html_page(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict
     return "\n".join(parts)
 
 
+def _claim_row(r: ClaimResult) -> dict[str, Any]:
+    """One claim's verdict and estimates as a flat row."""
+    c = r.claim
+    return {
+        "claim": c.id,
+        "verdict": r.verdict,
+        "reason": r.reason,
+        "p_holds": r.p_holds,
+        "effect": c.effect,
+        "claimed": c.value,
+        "bound": c.bound,
+        "mean": r.effect.mean,
+        "lo": r.effect.lo,
+        "hi": r.effect.hi,
+        "n": r.effect.n,
+        "baseline_rate": r.rates[0].mean,
+        "intervention_rate": r.rates[1].mean,
+        "before_after_intervention": r.before_after[1].mean,
+        "before_after_baseline": r.before_after[0].mean,
+        "cashable": r.cashable.mean if r.cashable else math.nan,
+        "non_cashable": r.non_cashable.mean if r.non_cashable else math.nan,
+        "national": r.national.mean if r.national else math.nan,
+        "national_lo": r.national.lo if r.national else math.nan,
+        "national_hi": r.national.hi if r.national else math.nan,
+        "cohort": r.cohort,
+        "moved_by": "; ".join(f"{s.parameter}@{s.multiple:g}" for s in r.screen if s.moves_verdict),
+    }
+
+
+def _run_rows(r: ClaimResult) -> list[dict[str, Any]]:
+    """One row per paired run at the default point, then one per screen point (mean)."""
+    c = r.claim
+    scale = METRICS[c.metric].scale
+    rows = []
+    for p in r.pairs:
+        b = rate(p.arms[0], p.snap, c.window, scale)
+        i = rate(p.arms[1], p.snap, c.window, scale)
+        rows.append(
+            {"claim": c.id, "point": p.point, "seed": p.seed}
+            | {"baseline_rate": b, "intervention_rate": i, "effect": effect_of(c, b, i)}
+            | {"cohort": p.cohort, "seconds": p.seconds}
+        )
+    for s in r.screen:
+        rows.append(
+            {"claim": c.id, "point": f"{s.parameter}@{s.multiple:g}", "seed": -1}
+            | {"baseline_rate": math.nan, "intervention_rate": math.nan, "effect": s.effect.mean}
+            | {"cohort": math.nan, "seconds": math.nan}
+        )
+    return rows
+
+
 def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
     """Two tidy tables: one row per claim, and one row per paired run (seed, point)."""
     import pandas as pd
 
-    from carecomplex.claims import effect_of, rate
-
-    rows = []
-    for r in results:
-        c = r.claim
-        row = {
-            "claim": c.id,
-            "verdict": r.verdict,
-            "reason": r.reason,
-            "p_holds": r.p_holds,
-            "effect": c.effect,
-            "claimed": c.value,
-            "bound": c.bound,
-            "mean": r.effect.mean,
-            "lo": r.effect.lo,
-            "hi": r.effect.hi,
-            "n": r.effect.n,
-            "baseline_rate": r.rates[0].mean,
-            "intervention_rate": r.rates[1].mean,
-            "before_after_intervention": r.before_after[1].mean,
-            "before_after_baseline": r.before_after[0].mean,
-            "cashable": r.cashable.mean if r.cashable else math.nan,
-            "non_cashable": r.non_cashable.mean if r.non_cashable else math.nan,
-            "national": r.national.mean if r.national else math.nan,
-            "national_lo": r.national.lo if r.national else math.nan,
-            "national_hi": r.national.hi if r.national else math.nan,
-            "cohort": r.cohort,
-            "moved_by": "; ".join(
-                f"{s.parameter}@{s.multiple:g}" for s in r.screen if s.moves_verdict
-            ),
-        }
-        rows.append(row)
-    runs = []
-    for r in results:
-        c = r.claim
-        scale = METRICS[c.metric].scale
-        for p in r.pairs:
-            b = rate(p.arms[0], p.snap, c.window, scale)
-            i = rate(p.arms[1], p.snap, c.window, scale)
-            runs.append(
-                {
-                    "claim": c.id,
-                    "point": p.point,
-                    "seed": p.seed,
-                    "baseline_rate": b,
-                    "intervention_rate": i,
-                    "effect": effect_of(c, b, i),
-                    "cohort": p.cohort,
-                    "seconds": p.seconds,
-                }
-            )
-        for s in r.screen:
-            runs.append(
-                {
-                    "claim": c.id,
-                    "point": f"{s.parameter}@{s.multiple:g}",
-                    "seed": -1,
-                    "baseline_rate": math.nan,
-                    "intervention_rate": math.nan,
-                    "effect": s.effect.mean,
-                    "cohort": math.nan,
-                    "seconds": math.nan,
-                }
-            )
-    return pd.DataFrame(rows), pd.DataFrame(runs)
+    runs = [row for r in results for row in _run_rows(r)]
+    return pd.DataFrame([_claim_row(r) for r in results]), pd.DataFrame(runs)
 
 
 def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool = True) -> None:

@@ -22,12 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carecomplex.runner import interval
+from carecomplex.errors import AnalysisError
+from carecomplex.stats import paired_difference, pooled_difference
 from carecomplex.store import MANIFEST, read_results, write_atomic
-
-
-class AnalysisError(ValueError):
-    """Results that cannot be analysed as asked; the message is one line."""
 
 
 def load(root: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -60,13 +57,8 @@ def paired_differences(
     rows = []
     for m, wide in _paired(frame, base, alt, metrics):
         for point, sub in wide.groupby(level=0):
-            d = (sub[alt] - sub[base]).to_numpy()
-            mean, lo, hi = interval(d)
-            rows.append(
-                {"point": point, "metric": m, "n": int(np.isfinite(d).sum())}
-                | {base: interval(sub[base])[0], alt: interval(sub[alt])[0]}
-                | {"diff": mean, "diff_lo": lo, "diff_hi": hi}
-            )
+            row = paired_difference(sub[base].to_numpy(), sub[alt].to_numpy(), base, alt)
+            rows.append({"point": point, "metric": m, **row})
     return pd.DataFrame(rows)
 
 
@@ -74,15 +66,10 @@ def pooled_differences(
     frame: pd.DataFrame, base: str, alt: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
     """Per metric: design-averaged difference ``alt - base``, 95 % t interval over seeds."""
-    rows = []
-    for m, wide in _paired(frame, base, alt, metrics):
-        per_seed = (wide[alt] - wide[base]).groupby(level="seed").mean()
-        mean, lo, hi = interval(per_seed.to_numpy())
-        rows.append(
-            {"metric": m, "seeds": int(per_seed.notna().sum())}
-            | {base: float(wide[base].mean()), alt: float(wide[alt].mean())}
-            | {"diff": mean, "diff_lo": lo, "diff_hi": hi}
-        )
+    rows = [
+        {"metric": m, **pooled_difference(wide, base, alt)}
+        for m, wide in _paired(frame, base, alt, metrics)
+    ]
     return pd.DataFrame(rows)
 
 

@@ -1,0 +1,106 @@
+"""The ``claims`` subcommand: check claim files and write a report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from carecomplex import console
+from carecomplex.claims.spec import Claim, load
+from carecomplex.errors import UsageError
+
+
+def _load_all(args: argparse.Namespace) -> list[Claim]:
+    """Every claim file, with the command line's seeds and persons applied."""
+    loaded = []
+    for path in args.files:
+        c = load(path)
+        if args.seeds is not None:
+            c = replace(c, seeds=tuple(console.parse_seeds(args.seeds)))
+            if len(c.seeds) < 2:
+                raise UsageError("--seeds: a claim needs at least two paired seeds")
+            c = replace(c, screen_seeds=min(c.screen_seeds, len(c.seeds)))
+        if args.persons is not None:
+            c = replace(c, persons=args.persons)
+        loaded.append(c)
+    return loaded
+
+
+def _unique_ids(loaded: list[Claim]) -> None:
+    ids = [c.id for c in loaded]
+    if len(set(ids)) != len(ids):
+        raise UsageError(
+            f"claim ids repeat: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
+        )
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    """Check claim files against paired counterfactual runs and write a report."""
+    from carecomplex.claims.verdict import tasks
+
+    loaded = _load_all(args)
+    console.check_out(args.out)
+    _unique_ids(loaded)
+    from carecomplex import manifest
+    from carecomplex.claims import report  # after validation: imports numba and matplotlib
+
+    n = sum(len(tasks(c, not args.no_screen)) for c in loaded)
+    t0 = time.perf_counter()
+    results = _check(loaded, n, args)
+    secs = time.perf_counter() - t0
+    claims = {c.id: c.path for c in loaded}
+    meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims)
+    report.write(Path(args.out), results, meta, persona=not args.no_persona)
+    for r in results:
+        print(f"{r.claim.id}: {r.verdict} ({r.reason})")
+    print(f"{n} paired runs in {secs:.1f} s; report in {Path(args.out) / 'report.html'}")
+    return 0
+
+
+def _check(loaded: list[Claim], n: int, args: argparse.Namespace) -> list:
+    from contextlib import nullcontext
+
+    from carecomplex.claims.verdict import check
+    from carecomplex.experiments.simulate import process_pool
+
+    workers = args.workers or os.cpu_count() or 1
+    client = console.connect(args.scheduler) if args.scheduler else None
+    if client:
+        pool: Any = nullcontext(client.get_executor())
+    elif workers > 1 and n > 1:
+        pool = process_pool(workers)
+    else:
+        pool = nullcontext(None)
+    try:
+        with pool as ex, console.progress_bar(args.quiet) as bar:
+            task = bar.add_task("paired runs", total=n)
+            return check(loaded, ex, not args.no_screen, progress=lambda r: bar.advance(task))
+    finally:
+        if client:
+            client.close()
+
+
+def add_parser(sub: Any) -> None:
+    """Add ``claims`` to the subcommand parsers."""
+    clm = sub.add_parser("claims", help="check claim files against paired counterfactuals")
+    clm.add_argument("files", nargs="+", help="claim files (experiments/claims/*.toml)")
+    clm.add_argument("--out", default="results/claims", help="report folder (default %(default)s)")
+    clm.add_argument("--seeds", help="override each claim's seeds: count, list or range")
+    clm.add_argument(
+        "--persons", type=console.positive_int, help="override each claim's population"
+    )
+    clm.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
+    clm.add_argument(
+        "--workers",
+        type=console.workers,
+        help="local worker processes (default: CPUs; 1 = in-process)",
+    )
+    clm.add_argument("--no-screen", action="store_true", help="skip the sensitivity screen")
+    clm.add_argument("--no-persona", action="store_true", help="skip the persona journey")
+    clm.add_argument("--quiet", action="store_true", help="no progress bar")
+    clm.set_defaults(func=cmd_claims)

@@ -1,0 +1,533 @@
+"""What a claim file says, validated: the claim, its population, metric and windows.
+
+:func:`load` reads a claim file (``experiments/claims/*.toml``) and :func:`parse`
+checks it, one section at a time; any problem raises
+:class:`~carecomplex.errors.ClaimError` naming the file and the key. :func:`arms`
+resolves the two scenarios the claim compares, with its overrides applied.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from carecomplex import scenarios
+from carecomplex.costs import ITEMS, Holder, Item
+from carecomplex.errors import ClaimError, ParamError, ScenarioError
+from carecomplex.inputs import SAFE_NAME, read_toml
+from carecomplex.params import Params, merge
+from carecomplex.state import Event, Persona
+
+POPULATIONS = ("everyone", "complex", "top_cost", "persona")
+GROUP_POPULATIONS = {"everyone": (0, 1), "complex": (1,)}
+EFFECTS = ("ratio", "difference", "saving", "national")
+CRISIS_EVENTS = (Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A countable quantity: how it is counted, its unit and whether cohorts have it."""
+
+    name: str
+    unit: str
+    scale: float  # multiplies the per-person-year rate (100 for deaths per 100)
+    person_level: bool  # available for top_cost and persona populations
+    holders: tuple[int, ...] = ()  # cost metrics: budget holders summed
+    items: tuple[int, ...] = ()  # cost metrics: ledger items summed
+    events: tuple[int, ...] = ()  # count metrics: events summed
+
+    @property
+    def is_cost(self) -> bool:
+        """True for money metrics."""
+        return bool(self.items)
+
+
+def _metrics() -> dict[str, Metric]:
+    out: dict[str, Metric] = {}
+    all_items = tuple(int(i) for i in Item)
+    out["cost_total"] = Metric(
+        "cost_total", "£ per person-year", 1.0, True, tuple(int(h) for h in Holder), all_items
+    )
+    for h in Holder:
+        items = tuple(int(i) for i in Item if ITEMS[i].holder == h)
+        out[f"cost_{h.name.lower()}"] = Metric(
+            f"cost_{h.name.lower()}", "£ per person-year", 1.0, True, (int(h),), items
+        )
+    for i in Item:
+        out[f"cost_{i.name.lower()}"] = Metric(
+            f"cost_{i.name.lower()}", "£ per person-year", 1.0, False, (), (int(i),)
+        )
+    out["crises"] = Metric(
+        "crises", "per person-year", 1.0, True, events=tuple(int(e) for e in CRISIS_EVENTS)
+    )
+    out["deaths"] = Metric("deaths", "per 100 person-years", 100.0, True, events=(Event.DEATH,))
+    out["avoidable_deaths"] = Metric(
+        "avoidable_deaths", "per 100 person-years", 100.0, False, events=(Event.CRISIS_DEATH,)
+    )
+    out["ea_weeks"] = Metric(
+        "ea_weeks", "weeks per person-year", 1.0, False, events=(Event.EA_WEEK,)
+    )
+    return out
+
+
+METRICS = _metrics()
+
+DEFAULT_SCREEN: dict[str, tuple[float, float]] = {
+    "trust.erode": (0.5, 2.0),
+    "learning.rate": (0.5, 2.0),
+    "crisis.unmet_multiplier": (0.5, 1.5),
+    "workforce.turnover": (0.5, 2.0),
+    "capacity.dose": (0.5, 1.5),
+    "crisis.need_slope": (0.75, 1.25),
+}
+"""Default sensitivity screen: parameter -> (low, high) as multiples of its value."""
+
+
+MAX_SEED = 2**63 - 1  # run.seed's range
+MAX_VALUE = 1e15  # claimed values and totals, in the metric's unit (£ or counts)
+
+
+@dataclass(frozen=True)
+class National:
+    """A national extrapolation: a prevalence count, its definition and the total claimed."""
+
+    count: int
+    definition: str
+    claimed_total: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim, parsed and validated from a claim file."""
+
+    id: str
+    statement: str
+    source: str
+    metric: str
+    population: str
+    baseline: str
+    intervention: str
+    window: tuple[int, int]
+    before: tuple[int, int]
+    effect: str
+    value: float
+    tolerance: float
+    persons: int
+    years: float
+    seeds: tuple[int, ...]
+    fraction: float = 0.1
+    select_week: int = 0
+    lookback: int = 52
+    among: str = "everyone"
+    persona: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    screen: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    screen_seeds: int = 5
+    national: National | None = None
+    notes: str = ""
+    path: str = ""
+
+    @property
+    def weeks(self) -> int:
+        """Measured weeks of each run."""
+        return max(1, round(self.years * 52))
+
+    @property
+    def bound(self) -> float:
+        """The threshold the model's effect must reach for the claim to hold.
+
+        Reductions (``ratio``, ``difference``) hold when the effect is at most the claimed
+        value loosened by the tolerance; savings and national totals hold when the
+        saving is at least the claimed value less the tolerance.
+        """
+        v, t = self.value, self.tolerance
+        if self.effect == "ratio":
+            return v * (1 + t)
+        if self.effect == "difference":
+            return v * (1 - t) if v < 0 else v + abs(v) * t
+        return v * (1 - t)
+
+    @property
+    def at_most(self) -> bool:
+        """True if the claim holds for effects at or below :attr:`bound`."""
+        return self.effect in ("ratio", "difference")
+
+
+_CLAIM_KEYS = {
+    "id": str,
+    "statement": str,
+    "source": str,
+    "notes": str,
+    "metric": str,
+    "population": str,
+    "baseline": str,
+    "intervention": str,
+    "window": list,
+    "before": list,
+    "effect": str,
+    "value": float,
+    "tolerance": float,
+    "fraction": float,
+    "select_week": int,
+    "lookback": int,
+    "among": str,
+    "persona": str,
+}
+_RUN_KEYS = {"persons": int, "years": float, "seeds": (int, list), "screen_seeds": int}
+_NATIONAL_KEYS = {"count": int, "definition": str, "claimed_total": float, "source": str}
+_TOP = {"claim", "run", "national", "parameters", "sensitivity"}
+
+
+def _fail(path: str, key: str, reason: str) -> ClaimError:
+    return ClaimError(f"{path}: {key}: {reason}")
+
+
+def _typed(path: str, key: str, value: Any, kind: Any) -> Any:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    for k in kinds:
+        if k is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise _fail(path, key, f"expected a finite number, got {value!r}")
+            return float(value)
+        if k is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if k in (str, list) and isinstance(value, k):
+            return value
+    names = " or ".join(
+        {float: "a number", int: "an integer", str: "a string", list: "a list"}[k] for k in kinds
+    )
+    raise _fail(path, key, f"expected {names}, got {type(value).__name__} {value!r}")
+
+
+def _table(path: str, data: Mapping[str, Any], name: str, keys: Mapping[str, Any]) -> dict:
+    table = data.get(name, {})
+    if not isinstance(table, Mapping):
+        raise _fail(path, name, f"expected a table, got {type(table).__name__}")
+    out = {}
+    for k, v in table.items():
+        if k not in keys:
+            raise _fail(path, f"{name}.{k}", f"unknown key (known: {', '.join(sorted(keys))})")
+        out[k] = _typed(path, f"{name}.{k}", v, keys[k])
+    return out
+
+
+def _window(path: str, key: str, value: list, weeks: int) -> tuple[int, int]:
+    if (
+        len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or not 0 <= value[0] < value[1] <= weeks
+    ):
+        raise _fail(
+            path,
+            key,
+            f"expected [start, end) measured weeks with 0 <= start < end <= {weeks}, got {value!r}",
+        )
+    return int(value[0]), int(value[1])
+
+
+def _seeds(path: str, value: int | list) -> tuple[int, ...]:
+    if isinstance(value, int):
+        if not 2 <= value <= 1000:
+            raise _fail(path, "run.seeds", f"expected a count from 2 to 1000, got {value}")
+        return tuple(range(1, value + 1))
+    if not 2 <= len(value) <= 1000 or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in value
+    ):
+        raise _fail(path, "run.seeds", f"expected 2 to 1000 integer seeds from 0 to {MAX_SEED}")
+    if len(set(value)) != len(value):
+        raise _fail(path, "run.seeds", "seeds repeat")
+    return tuple(value)
+
+
+REQUIRED = ("id", "statement", "metric", "population", "baseline", "intervention", "window")
+REQUIRED += ("effect", "value")
+
+
+def _run(path: str, run: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[run]`` section: persons, years (and measured weeks), seeds, screen seeds."""
+    persons = run.get("persons", 4000)
+    if not 50 <= persons <= 1_000_000:
+        raise _fail(path, "run.persons", f"expected 50 to 1000000 persons, got {persons}")
+    years = run.get("years", 5.0)
+    if not 0.1 <= years <= 50:
+        raise _fail(path, "run.years", f"expected 0.1 to 50 years, got {years}")
+    seeds = _seeds(path, run.get("seeds", 10))
+    screen_seeds = run.get("screen_seeds", min(5, len(seeds)))
+    if not 2 <= screen_seeds <= len(seeds):
+        raise _fail(path, "run.screen_seeds", f"expected 2 to {len(seeds)}, got {screen_seeds}")
+    weeks = max(1, round(years * 52))
+    return {"persons": persons, "years": years, "weeks": weeks, "seeds": seeds} | {
+        "screen_seeds": screen_seeds
+    }
+
+
+def _known(path: str, key: str, value: str, known: Any, what: str) -> str:
+    if value not in known:
+        raise _fail(path, key, f"unknown {what} {value!r} (known: {', '.join(known)})")
+    return value
+
+
+def _measure(path: str, c: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(metric, population, effect), each known, and the metric countable for the population."""
+    metric = _known(path, "claim.metric", c["metric"], METRICS, "metric")
+    population = _known(path, "claim.population", c["population"], POPULATIONS, "population")
+    if population not in GROUP_POPULATIONS and not METRICS[metric].person_level:
+        person_level = [m for m, v in METRICS.items() if v.person_level]
+        raise _fail(
+            path,
+            "claim.metric",
+            f"{metric} is counted by group only; population "
+            f"{population} needs one of {', '.join(person_level)}",
+        )
+    effect = _known(path, "claim.effect", c["effect"], EFFECTS, "effect")
+    return metric, population, effect
+
+
+def _value(path: str, c: Mapping[str, Any], effect: str) -> tuple[float, float]:
+    """(value, tolerance): the claimed effect, of a sign its kind allows, and the slack."""
+    value = c["value"]
+    if not abs(value) <= MAX_VALUE:
+        raise _fail(path, "claim.value", f"expected at most {MAX_VALUE:g} in size, got {value}")
+    if effect == "ratio" and not value > 0:
+        raise _fail(path, "claim.value", f"a ratio must be above 0, got {value}")
+    if effect in ("saving", "national") and not value > 0:
+        raise _fail(path, "claim.value", f"a saving must be above 0, got {value}")
+    tolerance = c.get("tolerance", 0.2)
+    if not 0 <= tolerance < 1:
+        raise _fail(path, "claim.tolerance", f"expected 0 <= tolerance < 1, got {tolerance}")
+    return value, tolerance
+
+
+def _windows(path: str, c: Mapping[str, Any], weeks: int) -> tuple[tuple[int, int], ...]:
+    """(window, before): the claim's window and the one before it (naive comparison)."""
+    window = _window(path, "claim.window", c["window"], weeks)
+    if "before" in c:
+        return window, _window(path, "claim.before", c["before"], weeks)
+    if window[0] == 0:
+        raise _fail(
+            path,
+            "claim.window",
+            "starts at week 0, so there is no 'before' window; start it later or give claim.before",
+        )
+    span = window[1] - window[0]
+    return window, (max(0, window[0] - span), window[0])
+
+
+def _cohort(
+    path: str, c: Mapping[str, Any], population: str, start: int, weeks: int
+) -> dict[str, Any]:
+    """Who is followed: a ``top_cost`` cohort (chosen at ``start`` by default) or a persona."""
+    out = {
+        "fraction": c.get("fraction", 0.1),
+        "select_week": c.get("select_week", start),
+        "lookback": c.get("lookback", 52),
+        "among": c.get("among", "everyone"),
+        "persona": c.get("persona", ""),
+    }
+    fraction, select_week, lookback = out["fraction"], out["select_week"], out["lookback"]
+    if population == "top_cost":
+        if not 0 < fraction <= 1:
+            raise _fail(path, "claim.fraction", f"expected 0 < fraction <= 1, got {fraction}")
+        if not 1 <= lookback <= weeks:
+            raise _fail(path, "claim.lookback", f"expected 1 to {weeks} weeks, got {lookback}")
+        if not lookback <= select_week <= weeks:
+            raise _fail(
+                path,
+                "claim.select_week",
+                f"expected lookback ({lookback}) <= select_week <= {weeks}, got {select_week}",
+            )
+        if out["among"] not in GROUP_POPULATIONS:
+            raise _fail(path, "claim.among", f"expected everyone or complex, got {out['among']!r}")
+    if population == "persona":
+        names = [p.name.lower() for p in Persona if p]
+        if out["persona"].lower() not in names:
+            raise _fail(
+                path,
+                "claim.persona",
+                f"unknown persona {out['persona']!r} (known: {', '.join(names)})",
+            )
+    return out | {"persona": out["persona"].lower()}
+
+
+def _national(
+    path: str, data: Mapping[str, Any], effect: str, value: float, metric: str
+) -> National | None:
+    """The ``[national]`` extrapolation (required by ``effect = "national"``)."""
+    national = None
+    if effect == "national" or "national" in data:
+        n = _table(path, data, "national", _NATIONAL_KEYS)
+        for key in ("count", "definition", "claimed_total"):
+            if key not in n:
+                raise _fail(path, f"national.{key}", "missing (national claims need it)")
+        if not 0 < n["count"] <= 10**10:
+            raise _fail(path, "national.count", f"expected 1 to 1e10 persons, got {n['count']}")
+        if not 0 < n["claimed_total"] <= MAX_VALUE:
+            raise _fail(
+                path,
+                "national.claimed_total",
+                f"expected above 0 and at most {MAX_VALUE:g}, got {n['claimed_total']}",
+            )
+        national = National(n["count"], n["definition"], n["claimed_total"], n.get("source", ""))
+        if effect == "national" and not math.isclose(value, n["claimed_total"]):
+            raise _fail(
+                path, "claim.value", "a national claim's value must equal national.claimed_total"
+            )
+    if effect == "national" and not METRICS[metric].is_cost:
+        raise _fail(path, "claim.metric", "a national claim needs a cost metric")
+    return national
+
+
+def _parameters(path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[parameters]`` overrides of both arms, checked against the defaults."""
+    params = data.get("parameters", {})
+    if not isinstance(params, Mapping):
+        raise _fail(path, "parameters", "expected a table of parameter groups")
+    try:
+        Params().replace(**params)
+    except ParamError as e:
+        raise _fail(path, f"parameters.{e.key}", e.reason) from None
+    return dict(params)
+
+
+def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
+    """Validate a parsed claim file; raises :class:`ClaimError` naming the key."""
+    for k in data:
+        if k not in _TOP:
+            raise _fail(path, k, f"unknown table (known: {', '.join(sorted(_TOP))})")
+    c = _table(path, data, "claim", _CLAIM_KEYS)
+    run_table = _table(path, data, "run", _RUN_KEYS)
+    for key in (k for k in REQUIRED if k not in c):
+        raise _fail(path, f"claim.{key}", "missing")
+    if not SAFE_NAME.fullmatch(c["id"]):
+        raise _fail(
+            path, "claim.id", "expected a name of letters, digits, '_', '.' or '-' (at most 64)"
+        )
+    run = _run(path, run_table)
+    metric, population, effect = _measure(path, c)
+    value, tolerance = _value(path, c, effect)
+    window, before = _windows(path, c, run["weeks"])
+    cohort = _cohort(path, c, population, window[0], run["weeks"])
+    national = _national(path, data, effect, value, metric)
+    parameters = _parameters(path, data)
+    return Claim(
+        id=c["id"],
+        statement=c["statement"],
+        source=c.get("source", ""),
+        metric=metric,
+        population=population,
+        baseline=c["baseline"],
+        intervention=c["intervention"],
+        window=window,
+        before=before,
+        effect=effect,
+        value=value,
+        tolerance=tolerance,
+        persons=run["persons"],
+        years=run["years"],
+        seeds=run["seeds"],
+        screen_seeds=run["screen_seeds"],
+        **cohort,
+        parameters=parameters,
+        screen=_screen(path, data.get("sensitivity", None)),
+        national=national,
+        notes=c.get("notes", ""),
+        path=path,
+    )
+
+
+def _screen(path: str, table: Any) -> dict[str, tuple[float, float]]:
+    if table is None:
+        return dict(DEFAULT_SCREEN)
+    if not isinstance(table, Mapping):
+        raise _fail(path, "sensitivity", "expected a table: parameter = [low, high] multiples")
+    out = {}
+    for key, v in table.items():
+        ok = (
+            isinstance(v, list)
+            and len(v) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+            and all(math.isfinite(x) and x >= 0 for x in v)
+        )
+        if not ok:
+            raise _fail(path, f"sensitivity.{key}", f"expected [low, high] multiples, got {v!r}")
+        if key.count(".") != 1:
+            raise _fail(path, f"sensitivity.{key}", "expected group.name, e.g. trust.erode")
+        out[key] = (float(v[0]), float(v[1]))
+    return out
+
+
+def load(path: str | Path) -> Claim:
+    """Read and validate one claim file, resolving its scenarios and parameters."""
+    p = Path(path)
+    _, data = read_toml(p, ClaimError)
+    claim = parse(data, str(p))
+    arms(claim)  # resolve both scenarios now, so errors surface before any run
+    for key, multiples in claim.screen.items():
+        for m in multiples:
+            screen_params(claim, key, m)
+    return claim
+
+
+def _overrides(claim: Claim) -> dict[str, Any]:
+    over: dict[str, Any] = {k: dict(v) for k, v in claim.parameters.items()}
+    over.setdefault("population", {})["persons"] = claim.persons
+    over.setdefault("run", {})["years"] = claim.years
+    return over
+
+
+def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, Params]:
+    """Parameters of the baseline and intervention arms (claim overrides applied)."""
+    over = _overrides(claim)
+    if extra:
+        over = merge(over, extra)
+    out = []
+    for key in ("baseline", "intervention"):
+        near = Path(claim.path).parent if claim.path else None
+        try:
+            out.append(scenarios.load(scenarios.resolve(getattr(claim, key), near), over).params)
+        except ScenarioError as e:
+            raise ClaimError(f"{claim.path}: claim.{key}: {e}") from None
+    return out[0], out[1]
+
+
+def screen_params(
+    claim: Claim, key: str, multiple: float, pair: tuple[Params, Params] | None = None
+) -> tuple[Params, Params]:
+    """Both arms with parameter ``key`` scaled by ``multiple``, each from its own value.
+
+    Scaling each arm's own value matters for parameters the scenarios set differently
+    (regime levers): x0 switches a lever off in both arms, x1 is the default point.
+    ``pair`` is ``arms(claim)`` when the caller has it already.
+    """
+    group, name = key.split(".")
+    out = []
+    for arm in pair or arms(claim):
+        try:
+            value = getattr(getattr(arm, group), name)
+        except AttributeError:
+            raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
+        new = round(value * multiple) if isinstance(value, int) else value * multiple
+        try:
+            out.append(arm.replace(**{group: {name: new}}))
+        except ParamError as e:
+            raise ClaimError(
+                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: {e.reason}"
+            ) from None
+    return out[0], out[1]
+
+
+def with_parameters(claim: Claim, extra: Mapping[str, Mapping[str, Any]]) -> Claim:
+    """A copy of ``claim`` with more parameter overrides (e.g. one the screen named)."""
+    params = merge({k: dict(v) for k, v in claim.parameters.items()}, extra)
+    new = replace(claim, parameters=params)
+    try:
+        arms(new)
+    except ParamError as e:  # pragma: no cover - arms() converts these already
+        raise ClaimError(f"{claim.path}: parameters: {e}") from None
+    return new

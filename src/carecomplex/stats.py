@@ -1,0 +1,144 @@
+"""Statistics of paired runs: t intervals, paired and pooled differences, a t posterior.
+
+Every interval in carecomplex is a two-sided Student t interval over seeds, and every
+comparison of two arms is paired by seed (the arms share their random numbers, so the
+difference of a seed's two runs is free of the noise they share). Used by ``run`` and
+``compare``, the sweep analysis and the claims checker alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+
+def interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided t interval of ``x`` (NaNs dropped; (mean, nan, nan) if n < 2)."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if len(x) < 2:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean, two-sided t interval and n of the finite values of ``x``."""
+    a = np.asarray(x, dtype=float)
+    return (*interval(a, level), int(np.isfinite(a).sum()))
+
+
+@dataclass
+class Estimate:
+    """A mean with its 95 % interval and the number of paired seeds."""
+
+    mean: float
+    lo: float
+    hi: float
+    n: int
+
+    @classmethod
+    def of(cls, x: Sequence[float]) -> Estimate:
+        """From per-seed values."""
+        return cls(*t_interval(x))
+
+
+def paired_difference(a: Any, b: Any, base: str, alt: str) -> dict[str, float | int]:
+    """Arm means and the mean paired difference ``b - a`` with its 95 % t interval.
+
+    Args:
+        a: the base arm's value per seed, shape (n_seeds,).
+        b: the other arm's value for the same seeds, in the same order.
+        base: column name of the base arm's mean.
+        alt: column name of the other arm's mean.
+
+    Returns:
+        ``{"n", base, alt, "diff", "diff_lo", "diff_hi"}``; ``n`` counts the seeds with
+        a finite difference.
+    """
+    d = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+    mean, lo, hi = interval(d)
+    return {
+        "n": int(np.isfinite(d).sum()),
+        base: interval(a)[0],
+        alt: interval(b)[0],
+        "diff": mean,
+        "diff_lo": lo,
+        "diff_hi": hi,
+    }
+
+
+def pooled_difference(wide: Any, base: str, alt: str) -> dict[str, float | int]:
+    """The design-averaged paired difference ``alt - base``, t interval over seeds.
+
+    Runs sharing a seed are not independent, so each seed's differences are averaged
+    over design points first and the interval is taken over seeds.
+
+    Args:
+        wide: a pandas frame indexed by (point, seed) with one column per arm.
+        base: the base arm's column.
+        alt: the other arm's column.
+
+    Returns:
+        ``{"seeds", base, alt, "diff", "diff_lo", "diff_hi"}``.
+    """
+    per_seed = (wide[alt] - wide[base]).groupby(level="seed").mean()
+    mean, lo, hi = interval(per_seed.to_numpy())
+    return {
+        "seeds": int(per_seed.notna().sum()),
+        base: float(wide[base].mean()),
+        alt: float(wide[alt].mean()),
+        "diff": mean,
+        "diff_lo": lo,
+        "diff_hi": hi,
+    }
+
+
+def paired(frame: Any, base: str, alt: str) -> Any:
+    """Paired differences ``alt - base`` per metric and group, with 95 % t intervals.
+
+    Args:
+        frame: tidy runs, columns ``scenario, seed, metric, group, value``.
+        base: the base scenario.
+        alt: the other scenario.
+
+    Returns:
+        A pandas frame, one row per (metric, group): ``n``, both arm means, ``diff``,
+        ``diff_lo``, ``diff_hi``.
+    """
+    import pandas as pd
+
+    wide = frame.pivot_table(
+        index=["metric", "group", "seed"], columns="scenario", values="value", aggfunc="first"
+    )
+    rows = []
+    for (metric, group), sub in wide.groupby(level=[0, 1], sort=False):
+        row = paired_difference(sub[base].to_numpy(), sub[alt].to_numpy(), base, alt)
+        rows.append({"metric": metric, "group": group, **row})
+    return pd.DataFrame(rows)
+
+
+def probability_beyond(x: Sequence[float], bound: float, at_most: bool) -> float:
+    """Probability that the expected value of ``x`` is at most (or at least) ``bound``.
+
+    The t posterior of a mean under a flat prior, from the finite values of ``x``; NaN
+    with fewer than two, and 0 or 1 when they do not vary.
+    """
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) < 2:
+        return math.nan
+    m, se = float(a.mean()), float(a.std(ddof=1) / math.sqrt(len(a)))
+    if se == 0:
+        meets = m <= bound if at_most else m >= bound
+        return 1.0 if meets else 0.0
+    cdf = float(stats.t.cdf((bound - m) / se, len(a) - 1))
+    return cdf if at_most else 1.0 - cdf
