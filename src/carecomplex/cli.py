@@ -571,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1", help="address (default %(default)s)")
     ui.add_argument("--port", type=_port, default=8765, help="port (default %(default)s)")
     ui.set_defaults(func=cmd_ui)
+    from carecomplex.resources import cmd_examples  # packaging (issue 20)
+
+    exm = sub.add_parser("examples", help="copy the example experiments and claims to DIR")
+    exm.add_argument("dir", nargs="?", default="experiments", help="folder (default %(default)s)")
+    exm.add_argument("--force", action="store_true", help="overwrite example files already there")
+    exm.set_defaults(func=cmd_examples)
     return ap
 
 

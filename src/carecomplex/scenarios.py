@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex.params import ParamError, Params, _merge, from_dict, to_dict
+from carecomplex.resources import data_path
 
-BUILTIN = Path(__file__).parent / "scenarios"
+BUILTIN = data_path("scenarios")  # package data, wherever the package is installed
 TOP_KEYS = {"name", "description", "extends"}
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 """Names that become parts of output file names (arm names, claim ids): no paths."""
