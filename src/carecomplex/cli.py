@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui``.
+"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui | examples``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
