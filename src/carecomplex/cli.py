@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui``.
+"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui | examples``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     from carecomplex.claims import commands as claims
     from carecomplex.console import bounded_int
     from carecomplex.experiments import commands as experiments
+    from carecomplex.resources import cmd_examples
 
     ap = argparse.ArgumentParser(prog="carecomplex", description=__doc__.splitlines()[0])
     ap.add_argument("--version", action="version", version=f"carecomplex {__version__}")
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=bounded_int(1, 65535), default=8765, help="port (default %(default)s)"
     )
     ui.set_defaults(func=cmd_ui)
+    exm = sub.add_parser("examples", help="copy the example experiments and claims to DIR")
+    exm.add_argument("dir", nargs="?", default="experiments", help="folder (default %(default)s)")
+    exm.add_argument("--force", action="store_true", help="overwrite example files already there")
+    exm.set_defaults(func=cmd_examples)
     return ap
 
 

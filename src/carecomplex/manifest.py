@@ -28,21 +28,25 @@ def now() -> str:
 
 
 def git_revision() -> str:
-    """The commit of the source tree (``-dirty`` if it has changes), else ``unknown``."""
-    here = Path(__file__).parent
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=here,
-            timeout=5,
-            check=True,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=here, timeout=5
+    """The commit of the source tree (``-dirty`` if it has changes), else ``unknown``.
+
+    Only a clone of carecomplex itself counts: a wheel installed into a virtual
+    environment inside some other git repository must not report that repository's
+    commit, so the package folder has to be ``src/carecomplex`` of the work tree.
+    """
+    here = Path(__file__).resolve().parent  # the source tree, for git only
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=here, timeout=5, check=True
         ).stdout.strip()
-        return out.stdout.strip() + ("-dirty" if dirty else "")
+
+    try:
+        top = Path(git("rev-parse", "--show-toplevel")).resolve()
+        if here != top / "src" / "carecomplex":
+            return "unknown"
+        dirty = git("status", "--porcelain")
+        return git("rev-parse", "HEAD") + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -16,8 +16,9 @@ from typing import Any
 from carecomplex.errors import ParamError, ScenarioError
 from carecomplex.inputs import read_toml
 from carecomplex.params import Params, from_dict, merge, to_dict
+from carecomplex.resources import data_path
 
-BUILTIN = Path(__file__).parent / "scenarios"
+BUILTIN = data_path("scenarios")  # package data, wherever the package is installed
 TOP_KEYS = {"name", "description", "extends"}
 
 
