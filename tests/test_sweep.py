@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Executor, Future
 
 import pandas as pd
 import pytest
 
+import carecomplex
 from _experiments import TINY, write_experiment
 from carecomplex import MODEL_VERSION
 from carecomplex.cli import main
@@ -219,3 +221,24 @@ def test_sensitivity_indices_rank_a_known_response(tmp_path, design, samples, in
     assert abs(diff["workforce.turnover"]) < 0.05 * diff["crisis.trust_protection"], diff
     png = tmp_path / "sa" / "analysis" / "sensitivity-alliance-minus-siloed.png"
     assert png.stat().st_size > 10_000
+
+
+class _OtherModelVersion(Executor):
+    """Runs each batch here, as a worker with another model_version would report it."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        rows = fn(*args, **kwargs)
+        for row in rows:
+            row["version"] = f"{carecomplex.__version__} (model 0)"
+        future.set_result(rows)
+        return future
+
+
+def test_runs_of_a_worker_with_another_model_version_are_failed(tmp_path):
+    # Same package version, different results: such runs must not mix with this client's.
+    exp = load_experiment(write_experiment(tmp_path))
+    rep = run_sweep(exp, tmp_path / "out", executor=_OtherModelVersion())
+    frame = read_results(tmp_path / "out")
+    assert rep.failed == len(frame) == 24 and set(frame["status"]) == {"failed"}
+    assert frame["error"].str.contains(f"model {MODEL_VERSION}").all(), frame["error"].iloc[0]

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from carecomplex import __version__, manifest
+from carecomplex import MODEL_VERSION, __version__, manifest
 from carecomplex.experiments import simulate
 from carecomplex.experiments.design import Experiment, RunSpec
 from carecomplex.params import Params, to_dict
@@ -37,6 +37,9 @@ from carecomplex.store import MANIFEST, RUNS, Store, read_verified
 RunFn = Callable[[Params, int], Mapping[str, float]]
 META = ("run_id", "arm", "point", "seed")
 TAIL = ("status", "error", "seconds", "host", "pid", "version")
+# What a worker must run to give results that mix with the client's: the same package and
+# the same model_version (two development installs can share the first, not the second).
+VERSION = f"{__version__} (model {MODEL_VERSION})"
 
 
 def _one_line(e: BaseException) -> str:
@@ -72,7 +75,7 @@ def run_batch(
             row.update({m: math.nan for m in outputs})
             row.update(status="failed", error=_one_line(e))
         row.update(seconds=time.perf_counter() - t0, host=socket.gethostname(), pid=os.getpid())
-        row["version"] = __version__
+        row["version"] = VERSION
         rows.append(row)
     return rows
 
@@ -245,9 +248,9 @@ def _commit(
     model, failed = 0.0, 0
     for rows in batches:
         frame = pd.DataFrame(rows, columns=columns)
-        stale = (frame["version"] != __version__) & (frame["status"] == "ok")
+        stale = (frame["version"] != VERSION) & (frame["status"] == "ok")
         frame.loc[stale, "status"] = "failed"
-        frame.loc[stale, "error"] = f"worker runs another carecomplex version (not {__version__})"
+        frame.loc[stale, "error"] = f"worker runs another carecomplex version (not {VERSION})"
         store.write_batch(frame)
         model += float(frame["seconds"].sum(skipna=True))
         failed += int((frame["status"] != "ok").sum())
