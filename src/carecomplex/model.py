@@ -21,23 +21,11 @@ from carecomplex.state import (
     N_GROUPS,
     N_ITEMS,
     N_SERVICES,
+    SERVICE_FIELDS,
     Domain,
 )
 
-SERVICE_FIELDS = (
-    "load",
-    "capacity",
-    "queue",
-    "knowledge",
-    "gaming",
-    "relationships",
-    "thinking",
-    "actions",
-    "results",
-    "partner_trust",
-    "burnout",
-    "leavers",
-)
+__all__ = ["SERVICE_FIELDS", "CareModel"]  # SERVICE_FIELDS: kept importable from here
 
 
 class CareModel(mesa.Model):

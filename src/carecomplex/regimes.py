@@ -156,4 +156,4 @@ def learn(
     np.clip(p2, 0.0, 1.0, out=p2)
     np.fill_diagonal(p2, 1.0)
     # Single-loop learning on the target: gaming drifts toward the target pressure.
-    svc.gaming += lp.gaming_rate * (levers.target_pressure - svc.gaming)
+    svc.gaming[:] += lp.gaming_rate * (levers.target_pressure - svc.gaming)
