@@ -78,6 +78,7 @@ class CareModel(mesa.Model):
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), len(Journey)))
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
+        self._kp_memo = (None, None, None, None)  # (params, levers, friction, KP)
         self._scratch = access.access_scratch(len(self.state.person.pid))
         self._tiled = life.families_tile(self.state.family, self.state.person)
         attach_agents(self)
@@ -136,12 +137,21 @@ class CareModel(mesa.Model):
         self._advance()
 
     def _week_params(self):
-        """This week's levers and kernel parameters (with the friction of any change)."""
+        """This week's kernel parameters and levers (with the friction of any change).
+
+        The KP of last week is reused when the parameters, the levers and the friction
+        are the same objects and value (no transition under way): building it anew
+        would give the same tuple, at a tenth of a small step's fixed cost.
+        """
         p = self.params
         new = levers_at(p, self.week)
         friction = p.workforce.friction * lever_change(self._levers, new)
         self._levers = new
-        return kernel_params(p, new, friction), new
+        last_p, last_levers, last_friction, kp = self._kp_memo
+        if p is not last_p or new is not last_levers or friction != last_friction:
+            kp = kernel_params(p, new, friction)
+            self._kp_memo = (p, new, friction, kp)
+        return kp, new
 
     def _advance(self) -> None:
         """The clock moves on a week; burn-in ends at week 0; measured weeks are collected."""

@@ -267,6 +267,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
     no_death = (ablate & _A_DEATH) != 0
     new = np.empty(N_DOMAINS)
     pull = np.empty(N_DOMAINS)
+    u_noise = np.empty(N_DOMAINS)
     for i in range(lo, hi):
         if alive[i] == 0:
             continue
@@ -300,10 +301,16 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
                 p7 += coupling[7, j] * x
         pull[0], pull[1], pull[2], pull[3] = p0, p1, p2, p3
         pull[4], pull[5], pull[6], pull[7] = p4, p5, p6, p7
+        if no_noise:
+            for d in range(N_DOMAINS):
+                u_noise[d] = 0.125 * d
+        else:
+            for d in range(N_DOMAINS):
+                u_noise[d] = draw_at(ek, d)
         for d in range(N_DOMAINS):
             nd = np.float64(need[i, d])
             target = setpoint[i, d] + kp.coupling * pull[d]
-            u = 0.125 * d if no_noise else draw_at(ek, d)
+            u = u_noise[d]
             new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
         if u_shock < kp.shock_rate:
             k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)

@@ -174,7 +174,9 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 setpoint[i, d] = clip01(setpoint[i, d] - kp.recovery_gain * red)
                 reduced += red
             charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
-            _budget(i, k, g, c, ek_budget, kp, per, books)
+            if _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks):
+                charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_TEN, g] += 1
             tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
             slot_trust[i, k] = tau
             sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
@@ -211,28 +213,26 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
 
 
 @nb.njit(cache=True, inline="always")
-def _budget(i, k, g, c, ek_budget, kp, per, books):
-    """Flexible budget: buy met need (a tenancy, a treatment course): a J-curve channel."""
+def _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks) -> bool:
+    """Flexible budget: buy met need (a tenancy, a treatment course): a J-curve channel.
+
+    Returns:
+        Whether a tenancy was bought (the caller charges and counts it).
+    """
     if kp.flexible_budget <= 0.0:
-        return
-    need, setpoint, treatment_weeks, cost = (
-        per.need,
-        per.setpoint,
-        per.treatment_weeks,
-        per.cost,
-    )
-    pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
+        return False
+    tenancy = False
     if (
         need[i, D_HOUSE] > kp.homeless_threshold
         and draw_at(ek_budget, 2 * k) < 0.1 * kp.flexible_budget
     ):
         need[i, D_HOUSE] = clip01(need[i, D_HOUSE] - TENANCY_DROP)
         setpoint[i, D_HOUSE] = clip01(setpoint[i, D_HOUSE] - TENANCY_DROP)
-        charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
-        events[c, EV_TEN, g] += 1
+        tenancy = True
     if (
         treatment_weeks[i] == 0
         and need[i, D_SUBST] > 0.5
         and draw_at(ek_budget, 2 * k + 1) < 0.1 * kp.flexible_budget
     ):
         treatment_weeks[i] = TREATMENT_WEEKS
+    return tenancy
