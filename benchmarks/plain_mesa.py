@@ -2,7 +2,7 @@
 
 One ``mesa.Agent`` per person holding Python floats, driven by
 ``model.agents.shuffle_do("step")``. It reproduces the core of
-``carecomplex.kernels.life_crisis``: need drift toward set points with domain
+``carecomplex.processes.life.life_crisis``: need drift toward set points with domain
 coupling and noise, life shocks buffered by family support, the crisis hazard (need,
 complexity, trust, family support, unmet need), the crisis kind, harm and scar, crisis
 death, and deaths from need. It leaves out costs, prison and emergency accommodation

@@ -87,17 +87,14 @@ def time_care(n: int, weeks: int) -> dict:
     return out
 
 
-PHASES = (
-    "life_families",  # families + life_crisis fused (used when families tile the persons)
-    "families",
-    "life_crisis",
-    "access_into",  # access with scratch kept by the model
-    "access",
-    "support_wellbeing",  # support + the weekly wellbeing sums in one parallel region
-    "support",
-    "workforce",
-    "wellbeing_sums",
-)
+PHASES = {  # kernel -> its process module (carecomplex.processes.<module>)
+    "life_families": "life",  # families + life_crisis fused (used when families tile)
+    "families": "life",
+    "life_crisis": "life",
+    "access": "access",  # with scratch kept by the model
+    "support": "support",  # support + the weekly wellbeing sums in one parallel region
+    "workforce": "workforce",
+}
 LIFE = ("life_families", "families", "life_crisis")  # the part plain Mesa also does
 
 
@@ -108,11 +105,16 @@ def time_phases(n: int, weeks: int) -> dict:
     per call); "python" is everything else in the step (levers, learning, recording,
     the DataCollector).
     """
-    from carecomplex import kernels as kn
+    import importlib
+
     from carecomplex.model import CareModel
 
+    modules = {
+        name: importlib.import_module(f"carecomplex.processes.{mod}")
+        for name, mod in PHASES.items()
+    }
     acc = dict.fromkeys(PHASES, 0.0)
-    originals = {name: getattr(kn, name) for name in PHASES}
+    originals = {name: getattr(modules[name], name) for name in PHASES}
 
     def timed(name, f):
         def g(*args):
@@ -125,7 +127,7 @@ def time_phases(n: int, weeks: int) -> dict:
 
     try:
         for name, f in originals.items():
-            setattr(kn, name, timed(name, f))
+            setattr(modules[name], name, timed(name, f))
         model = CareModel(_params(n, weeks))
         model.step()
         for name in acc:
@@ -136,7 +138,7 @@ def time_phases(n: int, weeks: int) -> dict:
         total = time.perf_counter() - t0
     finally:
         for name, f in originals.items():
-            setattr(kn, name, f)
+            setattr(modules[name], name, f)
     out = {name: v / weeks for name, v in acc.items()}
     out["python"] = total / weeks - sum(out.values())
     out["total"] = total / weeks

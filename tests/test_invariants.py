@@ -23,7 +23,7 @@ from carecomplex.state import N_GROUPS, Event
 
 CRISIS_EVENTS = [Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH]
 
-# capacity.dose == 0 once made regimes.learn divide 0 by 0 (now guarded; see also
+# capacity.dose == 0 once made learning.learn divide 0 by 0 (now guarded; see also
 # test_zero_dose_keeps_state_finite): the property test draws the dose from [0, 1] with
 # its ends included.
 NARROWED = {**SMALL_RUN, ("capacity", "dose"): st.floats(0.0, 1.0)}
@@ -50,7 +50,7 @@ def _in_unit(name: str, a: np.ndarray, ctx: str) -> None:
 
 
 def _limit(capacity: np.ndarray, stretch: float, pressure: float) -> np.ndarray:
-    # Same float64 arithmetic as kernels.access: int(cap * (1 + stretch * pressure)).
+    # Same float64 arithmetic as processes.access: int(cap * (1 + stretch * pressure)).
     return np.array([int(int(c) * (1.0 + stretch * pressure)) for c in capacity])
 
 

@@ -17,11 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carecomplex import kernels as kn
 from carecomplex import population
-from carecomplex import reference as ref
 from carecomplex.costs import item_holders, item_pence
-from carecomplex.kernels import KP, SVC_STATS
 from carecomplex.params import (
     CapacityParams,
     CrisisParams,
@@ -32,27 +29,42 @@ from carecomplex.params import (
     TrustParams,
     WorkforceParams,
 )
-from carecomplex.regimes import information, kernel_params, learn
+from carecomplex.processes import access, life, observation, support, workforce
+from carecomplex.processes.common import KP
+from carecomplex.processes.learning import dose_ref, information, learn
+from carecomplex.reference import access as ref_access
+from carecomplex.reference import life as ref_life
+from carecomplex.reference import observation as ref_observation
+from carecomplex.reference import support as ref_support
+from carecomplex.reference import workforce as ref_workforce
+from carecomplex.regimes import kernel_params
 from carecomplex.rng import seed_key
 from carecomplex.scenarios import load_params
 from carecomplex.state import (
-    CRISIS_DOMAIN,
-    CRISIS_KIND,
-    CRISIS_WEIGHTS,
-    DOMAIN_COUPLING,
-    N_CHUNKS,
     N_DOMAINS,
     N_EVENTS,
-    N_GROUPS,
     N_ITEMS,
     N_SERVICES,
     SLOTS,
-    Domain,
+    STRUCTURE,
+    Books,
     Event,
     State,
+    new_books,
 )
 
-PARTIALS = ("ledger", "events", "svc")  # per-chunk partials: compare totals, then chunks
+# Per-chunk partials: compare totals over chunks, then the chunks.
+PARTIALS = ("books.ledger", "books.events", "books.service_sums")
+
+# Each kernel and its twin (same arguments, same in-place effects, same return value).
+KERNELS = {
+    "families": (life.families, ref_life.families),
+    "life_crisis": (life.life_crisis, ref_life.life_crisis),
+    "access": (access.access, ref_access.access),
+    "support": (support.support, ref_support.support),
+    "workforce": (workforce.workforce, ref_workforce.workforce),
+    "wellbeing_sums": (observation.wellbeing_sums, ref_observation.wellbeing_sums),
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -64,172 +76,87 @@ PARTIALS = ("ledger", "events", "svc")  # per-chunk partials: compare totals, th
 class World:
     state: State
     kp: KP
-    seed: np.uint64
+    key: np.uint64
     t: int
     info: np.ndarray
-    pence: np.ndarray
-    holder: np.ndarray
-    ledger: np.ndarray
-    events: np.ndarray
-    svc: np.ndarray
+    books: Books  # type: ignore[valid-type]
     next_uid: int
 
     def __repr__(self) -> str:  # short: hypothesis prints it for a failing example
         p = self.state.person
         return (
             f"World(n={len(p.pid)}, families={len(self.state.family.start)}, "
-            f"workers={len(self.state.worker.uid)}, t={self.t}, seed={int(self.seed)}, "
+            f"workers={len(self.state.worker.uid)}, t={self.t}, key={int(self.key)}, "
             f"kp={self.kp})"
         )
 
+    def copy(self) -> World:
+        """A deep copy (state and books copied)."""
+        return dataclasses.replace(self, state=self.state.copy(), books=self.books.copy())
+
 
 def families_args(w: World) -> dict:
-    p, f = w.state.person, w.state.family
-    return {
-        "kp": w.kp,
-        "start": f.start,
-        "size": f.size,
-        "support": f.support,
-        "alive": p.alive,
-        "need": p.need,
-        "connection": int(Domain.CONNECTION),
-    }
+    return {"kp": w.kp, "fam": w.state.family, "per": w.state.person}
 
 
 def life_crisis_args(w: World) -> dict:
-    p = w.state.person
+    s = w.state
     return {
-        "seed": w.seed,
+        "key": w.key,
         "t": w.t,
         "kp": w.kp,
-        "pid": p.pid,
-        "family": p.family,
-        "complex_": p.complex,
-        "alive": p.alive,
-        "died_week": p.died_week,
-        "need": p.need,
-        "setpoint": p.setpoint,
-        "resilience": p.resilience,
-        "slot_service": p.slot_service,
-        "slot_trust": p.slot_trust,
-        "unmet": p.unmet,
-        "prison_weeks": p.prison_weeks,
-        "last_admission": p.last_admission,
-        "last_custody": p.last_custody,
-        "crises": p.crises,
-        "shocks": p.shocks,
-        "cost": p.cost,
-        "weeks_alive": p.weeks_alive,
-        "fam_support": w.state.family.support,
-        "coupling": DOMAIN_COUPLING,
-        "crisis_w": CRISIS_WEIGHTS,
-        "kind_w": CRISIS_KIND,
-        "kind_domain": CRISIS_DOMAIN,
-        "pence": w.pence,
-        "holder": w.holder,
-        "ledger": w.ledger,
-        "events": w.events,
+        "per": s.person,
+        "fam": s.family,
+        "books": w.books,
+        "structure": STRUCTURE,
     }
 
 
 def access_args(w: World) -> dict:
-    p, wk, s = w.state.person, w.state.worker, w.state.service
+    s = w.state
     return {
-        "seed": w.seed,
+        "key": w.key,
         "t": w.t,
         "kp": w.kp,
-        "pid": p.pid,
-        "complex_": p.complex,
-        "alive": p.alive,
-        "need": p.need,
-        "slot_service": p.slot_service,
-        "slot_worker": p.slot_worker,
-        "slot_weeks": p.slot_weeks,
-        "slot_trust": p.slot_trust,
-        "slot_remit": p.slot_remit,
-        "assessed": p.assessed,
-        "wait_service": p.wait_service,
-        "wait_weeks": p.wait_weeks,
-        "unmet": p.unmet,
-        "cooldown": p.cooldown,
-        "prison_weeks": p.prison_weeks,
-        "sys_trust": p.sys_trust,
-        "handoffs": p.handoffs,
-        "cost": p.cost,
-        "w_service": wk.service,
-        "w_caseload": wk.caseload,
-        "s_capacity": s.capacity,
-        "s_load": s.load,
-        "s_queue": s.queue,
-        "s_gaming": s.gaming,
-        "s_info": w.info,
-        "pence": w.pence,
-        "holder": w.holder,
-        "ledger": w.ledger,
-        "events": w.events,
+        "per": s.person,
+        "wk": s.worker,
+        "sv": s.service,
+        "info": w.info,
+        "books": w.books,
+        "scratch": access.access_scratch(len(s.person.pid)),
     }
 
 
 def support_args(w: World) -> dict:
-    p, wk, s = w.state.person, w.state.worker, w.state.service
+    s = w.state
     return {
-        "seed": w.seed,
+        "key": w.key,
         "t": w.t,
         "kp": w.kp,
-        "pid": p.pid,
-        "complex_": p.complex,
-        "alive": p.alive,
-        "need": p.need,
-        "setpoint": p.setpoint,
-        "slot_service": p.slot_service,
-        "slot_worker": p.slot_worker,
-        "slot_weeks": p.slot_weeks,
-        "slot_trust": p.slot_trust,
-        "slot_remit": p.slot_remit,
-        "assessed": p.assessed,
-        "prison_weeks": p.prison_weeks,
-        "treatment_weeks": p.treatment_weeks,
-        "sys_trust": p.sys_trust,
-        "handoffs": p.handoffs,
-        "cost": p.cost,
-        "w_skill": wk.skill,
-        "w_burnout": wk.burnout,
-        "s_knowledge": s.knowledge,
-        "s_info": w.info,
-        "s_gaming": s.gaming,
-        "pence": w.pence,
-        "holder": w.holder,
-        "ledger": w.ledger,
-        "events": w.events,
-        "svc": w.svc,
+        "per": s.person,
+        "wk": s.worker,
+        "sv": s.service,
+        "info": w.info,
+        "books": w.books,
     }
 
 
 def workforce_args(w: World) -> dict:
-    p, wk, s = w.state.person, w.state.worker, w.state.service
+    s = w.state
     return {
-        "seed": w.seed,
+        "key": w.key,
         "t": w.t,
         "kp": w.kp,
-        "n_posts_start": w.next_uid,
-        "slot_service": p.slot_service,
-        "slot_worker": p.slot_worker,
-        "slot_trust": p.slot_trust,
-        "alive": p.alive,
-        "handoffs": p.handoffs,
-        "complex_": p.complex,
-        "w_service": wk.service,
-        "w_uid": wk.uid,
-        "w_caseload": wk.caseload,
-        "w_skill": wk.skill,
-        "w_burnout": wk.burnout,
-        "w_tenure": wk.tenure,
-        "w_tolerance": wk.tolerance,
-        "s_capacity": s.capacity,
-        "s_load": s.load,
-        "s_knowledge": s.knowledge,
-        "events": w.events,
+        "next_uid": w.next_uid,
+        "per": s.person,
+        "wk": s.worker,
+        "sv": s.service,
+        "books": w.books,
     }
+
+
+def wellbeing_sums_args(w: World) -> dict:
+    return {"per": w.state.person, "books": w.books}
 
 
 ARGS = {
@@ -238,7 +165,9 @@ ARGS = {
     "access": access_args,
     "support": support_args,
     "workforce": workforce_args,
+    "wellbeing_sums": wellbeing_sums_args,
 }
+assert ARGS.keys() == KERNELS.keys()
 
 
 # --------------------------------------------------------------------------------------
@@ -246,16 +175,42 @@ ARGS = {
 # --------------------------------------------------------------------------------------
 
 
+def _is_table(v) -> bool:
+    """A NamedTuple of arrays: an entity table, the books, the structure or the scratch."""
+    return hasattr(v, "_fields") and all(isinstance(x, np.ndarray) for x in v)
+
+
 def _copy(args: dict) -> dict:
-    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    out = {}
+    for k, v in args.items():
+        if isinstance(v, np.ndarray):
+            out[k] = v.copy()
+        elif _is_table(v):
+            out[k] = type(v)(*(x.copy() for x in v))
+        else:
+            out[k] = v
+    return out
+
+
+def arrays(args: dict) -> dict[str, np.ndarray]:
+    """Every array in ``args``, by name: ``info``, and ``per.need`` for a table's columns.
+
+    The access scratch is left out: its contents are the kernel's business.
+    """
+    out = {}
+    for name, v in args.items():
+        if isinstance(v, np.ndarray):
+            out[name] = v
+        elif _is_table(v) and name != "scratch":
+            out.update({f"{name}.{k}": x for k, x in zip(v._fields, v, strict=True)})
+    return out
 
 
 def assert_same(kernel: str, got: dict, want: dict) -> None:
     """Every array the kernel left (``got``) equals the twin's (``want``)."""
-    for name, x in got.items():
-        if not isinstance(x, np.ndarray):
-            continue
-        y = want[name]
+    theirs = arrays(want)
+    for name, x in arrays(got).items():
+        y = theirs[name]
         msg = f"{kernel}: array {name!r} differs between the numba kernel and the twin"
         assert x.dtype == y.dtype, f"{msg} in dtype ({x.dtype} vs {y.dtype})"
         assert x.shape == y.shape, f"{msg} in shape ({x.shape} vs {y.shape})"
@@ -274,8 +229,9 @@ def _compare(x: np.ndarray, y: np.ndarray, msg: str) -> None:
 def run_both(kernel: str, args: dict) -> tuple[dict, dict]:
     """Call the kernel and its twin on copies of ``args``; assert they agree."""
     got, want = _copy(args), _copy(args)
-    r_got = getattr(kn, kernel)(*got.values())
-    r_want = getattr(ref, kernel)(*want.values())
+    fast, twin = KERNELS[kernel]
+    r_got = fast(*got.values())
+    r_want = twin(*want.values())
     assert r_got == r_want, f"{kernel}: returned {r_got!r}, the twin {r_want!r}"
     assert_same(kernel, got, want)
     return got, want
@@ -332,17 +288,18 @@ def random_world(rng: np.random.Generator, n: int, n_workers: int, kp: KP, t: in
     _random_workers(rng, s, kp)
     _random_slots(rng, s, knobs["slot"], t)
     pence = item_pence() if rng.random() < 0.5 else rng.integers(0, 200_000, N_ITEMS)
+    books = new_books(pence.astype(np.int64), item_holders())
+    books.ledger[:] = rng.integers(0, 1000, books.ledger.shape)
+    books.events[:] = rng.integers(0, 10, books.events.shape)
+    books.service_sums[:] = rng.random(books.service_sums.shape)
+    books.wellbeing_sums[:] = rng.random(books.wellbeing_sums.shape)
     return World(
         state=s,
         kp=kp,
-        seed=np.uint64(rng.integers(0, 2**63)),
+        key=np.uint64(rng.integers(0, 2**63)),
         t=t,
         info=rng.random(N_SERVICES) * (rng.random() < 0.7),
-        pence=pence.astype(np.int64),
-        holder=item_holders(),
-        ledger=rng.integers(0, 1000, (N_CHUNKS, N_ITEMS, N_GROUPS)).astype(np.int64),
-        events=rng.integers(0, 10, (N_CHUNKS, N_EVENTS, N_GROUPS)).astype(np.int64),
-        svc=rng.random((N_CHUNKS, N_SERVICES, SVC_STATS)),
+        books=books,
         next_uid=1000,
     )
 
@@ -462,14 +419,10 @@ def built_world(params: Params, seed: int) -> World:
     return World(
         state=s,
         kp=kernel_params(params, params.regime),
-        seed=seed_key(seed),
+        key=seed_key(seed),
         t=0,
         info=information(params.regime, s.service.partner_trust),
-        pence=item_pence(params.costs),
-        holder=item_holders(),
-        ledger=np.zeros((N_CHUNKS, N_ITEMS, N_GROUPS), dtype=np.int64),
-        events=np.zeros((N_CHUNKS, N_EVENTS, N_GROUPS), dtype=np.int64),
-        svc=np.zeros((N_CHUNKS, N_SERVICES, SVC_STATS)),
+        books=new_books(item_pence(params.costs), item_holders()),
         next_uid=len(s.worker.uid),
     )
 
@@ -479,29 +432,33 @@ def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
     """Both implementations step their own copy of a 300-person world for 10 weeks."""
     params = dataclasses.replace(load_params(scenario), population=PopulationParams(persons=300))
     worlds = {"kernel": built_world(params, 7), "twin": built_world(params, 7)}
-    impl = {"kernel": kn, "twin": ref}
-    dose_ref = params.capacity.dose * params.capacity.contact_hours / 2.0 * 0.5
+    impl = {"kernel": 0, "twin": 1}  # position in KERNELS
     seen = np.zeros(N_EVENTS, dtype=np.int64)
     for week in range(10):
         for w in worlds.values():
             w.t = week
-            w.ledger[:] = 0
-            w.events[:] = 0
-            w.svc[:] = 0.0
+            w.books.clear()
             w.info = information(params.regime, w.state.service.partner_trust)
         for kernel, args in ARGS.items():
             out = {}
             for name, w in worlds.items():
                 a = args(w)
-                out[name] = getattr(impl[name], kernel)(*a.values())
+                out[name] = KERNELS[kernel][impl[name]](*a.values())
                 if kernel == "workforce":
                     w.next_uid = out[name]
             assert out["kernel"] == out["twin"], f"week {week}, {kernel}: return values differ"
             assert_same(f"week {week}, {kernel}", args(worlds["kernel"]), args(worlds["twin"]))
             if kernel == "support":
                 for w in worlds.values():
-                    learn(w.state.service, w.svc, params.regime, params.learning, dose_ref)
-        seen += worlds["kernel"].events.sum(axis=(0, 2))
+                    sums = w.books.service_sums
+                    learn(
+                        w.state.service,
+                        sums,
+                        params.regime,
+                        params.learning,
+                        dose_ref(params.capacity),
+                    )
+        seen += worlds["kernel"].books.events.sum(axis=(0, 2))
     # The weeks compared exercised the main paths of every kernel.
     for e in (Event.CRISIS_AE, Event.SHOCK, Event.ACCEPTED, Event.SUPPORTED, Event.CLOSED):
         assert seen[e] > 0, f"no {e.name} events in 10 weeks: the comparison missed that path"

@@ -75,7 +75,7 @@ def test_week_counters_are_wide_enough_for_the_longest_run() -> None:
 
 
 def test_longest_prison_stay_fits_its_counter() -> None:
-    # kernels._crisis: 1 + int(-log1p(-u) * (prison_weeks - 1)), u < 1 on a 2**-53 grid.
+    # processes.life._crisis: 1 + int(-log1p(-u) * (prison_weeks - 1)), u < 1 on a 2**-53 grid.
     hi = CrisisParams.__dataclass_fields__["prison_weeks"].metadata["hi"]
     longest = 1 + int(-np.log1p(-(1.0 - 2.0**-53)) * (hi - 1.0))
     assert longest < np.iinfo(SCHEMAS["person"]["prison_weeks"].dtype).max

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from carecomplex.costs import ITEMS, Holder, Item, item_holders
-from carecomplex.model import SERVICE_FIELDS
-from carecomplex.state import Domain, Event, Group
+from carecomplex.state import SERVICE_FIELDS, Domain, Event, Group, ServiceField
 
 if TYPE_CHECKING:
     from carecomplex.model import CareModel
@@ -86,15 +85,13 @@ def summary(model: CareModel) -> dict[str, float]:
             last[:, :, SERVICE_FIELDS.index(field)].mean()
         )
     out["utilisation"] = _ratio(
-        last[:, :, SERVICE_FIELDS.index("load")].sum(),
-        last[:, :, SERVICE_FIELDS.index("capacity")].sum(),
+        last[:, :, ServiceField.LOAD].sum(), last[:, :, ServiceField.CAPACITY].sum()
     )
     out["queue_share"] = _ratio(
-        last[:, :, SERVICE_FIELDS.index("queue")].sum(),
-        last[:, :, SERVICE_FIELDS.index("capacity")].sum(),
+        last[:, :, ServiceField.QUEUE].sum(), last[:, :, ServiceField.CAPACITY].sum()
     )
     out["worker_leavers_per_year"] = float(
-        model.services[:, :, -1].sum() * 52 / max(1, len(model.services))
+        model.services[:, :, ServiceField.LEAVERS].sum() * 52 / max(1, len(model.services))
     )
     return out
 

@@ -1,43 +1,37 @@
-"""CareModel: the weekly step sequence over array state, as a Mesa model."""
+"""CareModel: the weekly step sequence over array state, as a Mesa model.
+
+The step calls one process per ODD submodel (:mod:`carecomplex.processes`), in the
+order of docs/ODD.md §3, on the entity tables of :mod:`carecomplex.state`.
+"""
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
 
-from carecomplex import kernels as kn
 from carecomplex import population
+from carecomplex.agents import attach_agents
 from carecomplex.costs import item_holders, item_pence
+from carecomplex.metrics import datacollector
 from carecomplex.params import Params
-from carecomplex.regimes import information, kernel_params, learn, lever_change, levers_at
+from carecomplex.processes import access, learning, life, support, workforce
+from carecomplex.processes.common import chunk_sum
+from carecomplex.regimes import kernel_params, lever_change, levers_at
 from carecomplex.rng import seed_key
 from carecomplex.state import (
-    CRISIS_DOMAIN,
-    CRISIS_KIND,
-    CRISIS_WEIGHTS,
-    DOMAIN_COUPLING,
-    N_CHUNKS,
     N_EVENTS,
     N_GROUPS,
     N_ITEMS,
     N_SERVICES,
-    Domain,
+    SERVICE_FIELDS,
+    STRUCTURE,
+    Journey,
+    ServiceField,
+    WellbeingSum,
+    new_books,
 )
 
-SERVICE_FIELDS = (
-    "load",
-    "capacity",
-    "queue",
-    "knowledge",
-    "gaming",
-    "relationships",
-    "thinking",
-    "actions",
-    "results",
-    "partner_trust",
-    "burnout",
-    "leavers",
-)
+__all__ = ["SERVICE_FIELDS", "CareModel"]  # SERVICE_FIELDS: kept importable from here
 
 
 class CareModel(mesa.Model):
@@ -73,28 +67,20 @@ class CareModel(mesa.Model):
         self.t = 0  # absolute step index, burn-in included: keys the random draws
         self.week = -params.run.burn_in  # measured week (negative during burn-in)
         self.n_weeks = params.weeks
-        self._pence = item_pence(params.costs)
-        self._holder = item_holders()
-        self._ledger = np.zeros((N_CHUNKS, N_ITEMS, N_GROUPS), dtype=np.int64)
-        self._events = np.zeros((N_CHUNKS, N_EVENTS, N_GROUPS), dtype=np.int64)
-        self._svc = np.zeros((N_CHUNKS, N_SERVICES, kn.SVC_STATS), dtype=np.float64)
+        self._books = new_books(item_pence(params.costs), item_holders())
         self.ledger = np.zeros((self.n_weeks, N_ITEMS, N_GROUPS), dtype=np.int64)
         self.events = np.zeros((self.n_weeks, N_EVENTS, N_GROUPS), dtype=np.int64)
         self.services = np.zeros((self.n_weeks, N_SERVICES, len(SERVICE_FIELDS)))
         self.wellbeing = np.zeros((self.n_weeks, N_GROUPS))
-        self._wb = np.zeros((N_CHUNKS, N_GROUPS, 2))  # per-chunk (sum, count) by group
         self.wellbeing_now = float("nan")  # mean wellbeing of the living, this week
         persona = np.flatnonzero(self.state.person.persona)
         self.tracked = np.unique(np.concatenate([persona, np.asarray(track, dtype=np.int64)]))
-        self.journeys = np.zeros((self.n_weeks, len(self.tracked), 5))
+        self.journeys = np.zeros((self.n_weeks, len(self.tracked), len(Journey)))
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
-        fam = self.state.family
-        self._access_scratch = kn.access_scratch(len(self.state.person.pid))
-        self._tiled = kn.families_tile(fam.start, fam.size, self.state.person.family)
-        from carecomplex.agents import attach_agents
-        from carecomplex.metrics import datacollector
-
+        self._kp_memo = (None, None, None, None)  # (params, levers, friction, KP)
+        self._scratch = access.access_scratch(len(self.state.person.pid))
+        self._tiled = life.families_tile(self.state.family, self.state.person)
         attach_agents(self)
         self.datacollector = datacollector()
 
@@ -126,150 +112,49 @@ class CareModel(mesa.Model):
            overload erodes partnerships (inside steps 2, 3 and 5).
         8. **Costs**: every activity above is charged to the ledger as it happens.
         """
-        p, s, key, t = self.params, self.state, self.key, self.t
-        new = levers_at(p, self.week)
-        friction = p.workforce.friction * lever_change(self._levers, new)
-        self._levers = lv = new
-        kp = kernel_params(p, lv, friction)
-        per, fam, wk, svc = s.person, s.family, s.worker, s.service
-        self._ledger[:] = 0
-        self._events[:] = 0
-        self._svc[:] = 0.0
-        info = information(lv, svc.partner_trust)
+        kp, lv = self._week_params()
+        s, key, t, books = self.state, self.key, self.t, self._books
+        per, wk, sv = s.person, s.worker, s.service
+        books.clear()
+        info = learning.information(lv, sv.partner_trust)
         # 1-2. Life dynamics and crisis (one pass when families tile the persons).
-        life_args = (
-            per.pid,
-            per.family,
-            per.complex,
-            per.alive,
-            per.died_week,
-            per.need,
-            per.setpoint,
-            per.resilience,
-            per.slot_service,
-            per.slot_trust,
-            per.unmet,
-            per.prison_weeks,
-            per.last_admission,
-            per.last_custody,
-            per.crises,
-            per.shocks,
-            per.cost,
-            per.weeks_alive,
-            fam.support,
-            DOMAIN_COUPLING,
-            CRISIS_WEIGHTS,
-            CRISIS_KIND,
-            CRISIS_DOMAIN,
-            self._pence,
-            self._holder,
-            self._ledger,
-            self._events,
-        )
-        connection = int(Domain.CONNECTION)
         if self._tiled:
-            kn.life_families(key, t, kp, fam.start, fam.size, connection, *life_args)
+            life.life_families(key, t, kp, per, s.family, books, STRUCTURE)
         else:
-            kn.families(kp, fam.start, fam.size, fam.support, per.alive, per.need, connection)
-            kn.life_crisis(key, t, kp, *life_args)
+            life.families(kp, s.family, per)
+            life.life_crisis(key, t, kp, per, s.family, books, STRUCTURE)
         # 3. Access and referral.
-        kn.access_into(
-            key,
-            t,
-            kp,
-            per.pid,
-            per.complex,
-            per.alive,
-            per.need,
-            per.slot_service,
-            per.slot_worker,
-            per.slot_weeks,
-            per.slot_trust,
-            per.slot_remit,
-            per.assessed,
-            per.wait_service,
-            per.wait_weeks,
-            per.unmet,
-            per.cooldown,
-            per.prison_weeks,
-            per.sys_trust,
-            per.handoffs,
-            per.cost,
-            wk.service,
-            wk.caseload,
-            svc.capacity,
-            svc.load,
-            svc.queue,
-            svc.gaming,
-            info,
-            self._pence,
-            self._holder,
-            self._ledger,
-            self._events,
-            self._access_scratch,
-        )
+        access.access(key, t, kp, per, wk, sv, info, books, self._scratch)
         # 4. Support (and the week's wellbeing sums, see _record).
-        kn.support_wellbeing(
-            key,
-            t,
-            kp,
-            per.pid,
-            per.complex,
-            per.alive,
-            per.need,
-            per.setpoint,
-            per.slot_service,
-            per.slot_worker,
-            per.slot_weeks,
-            per.slot_trust,
-            per.slot_remit,
-            per.assessed,
-            per.prison_weeks,
-            per.treatment_weeks,
-            per.sys_trust,
-            per.handoffs,
-            per.cost,
-            wk.skill,
-            wk.burnout,
-            svc.knowledge,
-            info,
-            svc.gaming,
-            self._pence,
-            self._holder,
-            self._ledger,
-            self._events,
-            self._svc,
-            self._wb,  # weekly wellbeing sums (nothing later changes needs)
-        )
+        support.support(key, t, kp, per, wk, sv, info, books)
         # 5. Learning.
-        dose_ref = p.capacity.dose * p.capacity.contact_hours / 2.0 * 0.5
-        learn(svc, self._svc, lv, p.learning, dose_ref)
+        p = self.params
+        learning.learn(sv, books.service_sums, lv, p.learning, learning.dose_ref(p.capacity))
         # 6. Workforce.
         uid_before = self._next_uid
-        self._next_uid = kn.workforce(
-            key,
-            t,
-            kp,
-            self._next_uid,
-            per.slot_service,
-            per.slot_worker,
-            per.slot_trust,
-            per.alive,
-            per.handoffs,
-            per.complex,
-            wk.service,
-            wk.uid,
-            wk.caseload,
-            wk.skill,
-            wk.burnout,
-            wk.tenure,
-            wk.tolerance,
-            svc.capacity,
-            svc.load,
-            svc.knowledge,
-            self._events,
-        )
+        self._next_uid = workforce.workforce(key, t, kp, self._next_uid, per, wk, sv, books)
         self._record(self._next_uid - uid_before)
+        self._advance()
+
+    def _week_params(self):
+        """This week's kernel parameters and levers (with the friction of any change).
+
+        The KP of last week is reused when the parameters, the levers and the friction
+        are the same objects and value (no transition under way): building it anew
+        would give the same tuple, at a tenth of a small step's fixed cost.
+        """
+        p = self.params
+        new = levers_at(p, self.week)
+        friction = p.workforce.friction * lever_change(self._levers, new)
+        self._levers = new
+        last_p, last_levers, last_friction, kp = self._kp_memo
+        if p is not last_p or new is not last_levers or friction != last_friction:
+            kp = kernel_params(p, new, friction)
+            self._kp_memo = (p, new, friction, kp)
+        return kp, new
+
+    def _advance(self) -> None:
+        """The clock moves on a week; burn-in ends at week 0; measured weeks are collected."""
         self.t += 1
         self.week += 1
         if self.week == 0:
@@ -285,46 +170,56 @@ class CareModel(mesa.Model):
             getattr(per, name)[:] = 0
 
     def _record(self, leavers: int) -> None:
-        per = self.state.person
-        # self._wb was filled by kn.support_wellbeing (= kn.wellbeing_sums now).
-        tot = kn.chunk_sum(self._wb)  # in chunk order: the same for any thread count
-        alive = tot[:, 1].sum()
-        self.wellbeing_now = tot[:, 0].sum() / alive if alive else float("nan")
+        """The week's outputs: wellbeing now, and in measured weeks every output array."""
+        books = self._books
+        # books.wellbeing_sums was filled by the support kernel.
+        tot = chunk_sum(books.wellbeing_sums)  # in chunk order: the same for any threads
+        alive = tot[:, WellbeingSum.ALIVE].sum()
+        self.wellbeing_now = tot[:, WellbeingSum.SUM].sum() / alive if alive else float("nan")
         w = self.week
         if not 0 <= w < self.n_weeks:
             return
-        self.ledger[w] = self._ledger.sum(axis=0)
-        self.events[w] = self._events.sum(axis=0)
-        svc, wk = self.state.service, self.state.worker
+        self.ledger[w] = books.ledger.sum(axis=0)
+        self.events[w] = books.events.sum(axis=0)
+        self.services[w] = self._service_row(leavers)
+        for g in range(N_GROUPS):
+            n = tot[g, WellbeingSum.ALIVE]
+            self.wellbeing[w, g] = tot[g, WellbeingSum.SUM] / n if n else np.nan
+        if len(self.tracked):
+            self._record_journeys(w)
+
+    def _service_row(self, leavers: int) -> np.ndarray:
+        """This week's ``services`` row: (S, len(ServiceField)) float64."""
+        sv, wk = self.state.service, self.state.worker
         burn = np.bincount(wk.service, weights=wk.burnout, minlength=N_SERVICES) / np.maximum(
             1, np.bincount(wk.service, minlength=N_SERVICES)
         )
-        pt = (svc.partner_trust.sum(axis=1) - 1.0) / max(1, N_SERVICES - 1)
-        row = [
-            svc.load,
-            svc.capacity,
-            svc.queue,
-            svc.knowledge,
-            svc.gaming,
-            svc.relationships,
-            svc.thinking,
-            svc.actions,
-            svc.results,
-            pt,
-            burn,
-            np.full(N_SERVICES, leavers / N_SERVICES),
-        ]
-        self.services[w] = np.stack(row, axis=1)
-        for g in range(N_GROUPS):
-            self.wellbeing[w, g] = tot[g, 0] / tot[g, 1] if tot[g, 1] else np.nan
-        i = self.tracked
-        if len(i):
-            self.journeys[w, :, 0] = per.cost[i].sum(axis=1) / 100.0
-            self.journeys[w, :, 1] = per.crises[i]
-            open_ = per.slot_service[i] >= 0
-            self.journeys[w, :, 2] = np.where(open_, per.slot_trust[i], 0.0).max(axis=1)
-            self.journeys[w, :, 3] = (per.slot_service[i] >= 0).sum(axis=1)
-            self.journeys[w, :, 4] = per.need[i].mean(axis=1)
+        columns = {
+            ServiceField.LOAD: sv.load,
+            ServiceField.CAPACITY: sv.capacity,
+            ServiceField.QUEUE: sv.queue,
+            ServiceField.KNOWLEDGE: sv.knowledge,
+            ServiceField.GAMING: sv.gaming,
+            ServiceField.RELATIONSHIPS: sv.relationships,
+            ServiceField.THINKING: sv.thinking,
+            ServiceField.ACTIONS: sv.actions,
+            ServiceField.RESULTS: sv.results,
+            ServiceField.PARTNER_TRUST: (sv.partner_trust.sum(axis=1) - 1.0)
+            / max(1, N_SERVICES - 1),
+            ServiceField.BURNOUT: burn,
+            ServiceField.LEAVERS: np.full(N_SERVICES, leavers / N_SERVICES),
+        }
+        return np.stack([columns[f] for f in ServiceField], axis=1)
+
+    def _record_journeys(self, w: int) -> None:
+        """Week ``w``'s journeys of the tracked persons (columns :class:`Journey`)."""
+        per, i, out = self.state.person, self.tracked, self.journeys[w]
+        out[:, Journey.COST] = per.cost[i].sum(axis=1) / 100.0
+        out[:, Journey.CRISES] = per.crises[i]
+        open_ = per.slot_service[i] >= 0
+        out[:, Journey.TRUST] = np.where(open_, per.slot_trust[i], 0.0).max(axis=1)
+        out[:, Journey.EPISODES] = open_.sum(axis=1)
+        out[:, Journey.NEED] = per.need[i].mean(axis=1)
 
     def run(self) -> CareModel:
         """Run the burn-in and all measured weeks; returns ``self``."""

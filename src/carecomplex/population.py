@@ -27,24 +27,27 @@ PERSONAS: dict[Persona, tuple[list[float], int]] = {
 }
 
 
-def _normal(seed: int, stream: Stream, ids: np.ndarray, k: int) -> np.ndarray:
-    """Standard normals by Box-Muller from two counter draws per id."""
-    u1 = draws(seed, stream, ids, 0, 2 * k)
-    u2 = draws(seed, stream, ids, 0, 2 * k + 1)
+def _normal(key: int, stream: Stream, ids: np.ndarray, k: int) -> np.ndarray:
+    """Standard normals by Box-Muller from two counter draws per id (``key``: the run's)."""
+    u1 = draws(key, stream, ids, 0, 2 * k)
+    u2 = draws(key, stream, ids, 0, 2 * k + 1)
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
 
 
-def family_sizes(params: Params, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Family sizes and head-is-complex flags, until the persons are all placed."""
+def family_sizes(params: Params, key: int) -> tuple[np.ndarray, np.ndarray]:
+    """Family sizes and head-is-complex flags, until the persons are all placed.
+
+    ``key`` is the run's key (``rng.seed_key`` of the root seed), not the seed.
+    """
     pop = params.population
     n = pop.persons
     # Draw per-family values for more families than can be needed, then cut.
     m = np.arange(n, dtype=np.int64)
-    head_complex = draws(seed, Stream.FAMILY, m, 0, 0) < pop.complex_share
-    single = draws(seed, Stream.FAMILY, m, 0, 1) < pop.complex_single_share
+    head_complex = draws(key, Stream.FAMILY, m, 0, 0) < pop.complex_share
+    single = draws(key, Stream.FAMILY, m, 0, 1) < pop.complex_single_share
     # General households: 1 + Poisson-like geometric extra members with the given mean.
     p_more = 1.0 - 1.0 / pop.mean_family_size
-    u = draws(seed, Stream.FAMILY, m, 0, 2)
+    u = draws(key, Stream.FAMILY, m, 0, 2)
     extra = np.floor(np.log1p(-u) / np.log(p_more)) if p_more > 0 else np.zeros(n)
     size = 1 + np.minimum(extra, 7).astype(np.int64)
     size = np.where(head_complex & single, 1, size)

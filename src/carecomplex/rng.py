@@ -1,11 +1,11 @@
 """Counter-based random streams, usable inside numba kernels and from NumPy.
 
-A draw is a pure function of ``(seed, stream, entity, week, k)``: the root seed of
-the run, the :class:`Stream` naming the decision, the stable id of the entity
-(person, worker, family), the week and a small index ``k`` for several draws of one
-decision. Results therefore do not depend on thread count, evaluation order or on
-which other entities exist, and two scenarios run with one seed share every draw
-(common random numbers).
+A draw is a pure function of ``(key, stream, entity, week, k)``: the run's key (its
+root seed mixed by :func:`seed_key`), the :class:`Stream` naming the decision, the
+stable id of the entity (person, worker, family), the week and a small index ``k`` for
+several draws of one decision. Results therefore do not depend on thread count,
+evaluation order or on which other entities exist, and two scenarios run with one seed
+share every draw (common random numbers).
 
 The hash absorbs each component with the splitmix64 finaliser (Steele, Lea & Flood
 2014), a bijective 64-bit mixer; the top 53 bits give a uniform float in [0, 1).
@@ -62,9 +62,9 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @nb.njit(cache=True, inline="always")
-def draw(seed: np.uint64, stream: int, entity: int, week: int, k: int) -> float:
-    """Uniform float64 in [0, 1) for one (seed, stream, entity, week, k)."""
-    h = _mix(seed + _GOLD)
+def draw(key: np.uint64, stream: int, entity: int, week: int, k: int) -> float:
+    """Uniform float64 in [0, 1) for one (key, stream, entity, week, k)."""
+    h = _mix(key + _GOLD)
     h = _mix(h ^ (np.uint64(stream) * _GOLD))
     h = _mix(h ^ (np.uint64(entity) + _GOLD))
     h = _mix(h ^ (np.uint64(week) * _M2))
@@ -73,22 +73,22 @@ def draw(seed: np.uint64, stream: int, entity: int, week: int, k: int) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def stream_key(seed: np.uint64, stream: int) -> np.uint64:
-    """The part of :func:`draw` that depends on (seed, stream) only (hoist it)."""
-    h = _mix(seed + _GOLD)
+def stream_key(key: np.uint64, stream: int) -> np.uint64:
+    """The part of :func:`draw` that depends on (key, stream) only (hoist it)."""
+    h = _mix(key + _GOLD)
     return _mix(h ^ (np.uint64(stream) * _GOLD))
 
 
 @nb.njit(cache=True, inline="always")
 def entity_key(sk: np.uint64, entity: int, week: int) -> np.uint64:
-    """The part of :func:`draw` that depends on (seed, stream, entity, week)."""
+    """The part of :func:`draw` that depends on (key, stream, entity, week)."""
     h = _mix(sk ^ (np.uint64(entity) + _GOLD))
     return _mix(h ^ (np.uint64(week) * _M2))
 
 
 @nb.njit(cache=True, inline="always")
 def draw_at(ek: np.uint64, k: int) -> float:
-    """``draw(seed, stream, entity, week, k)`` from its :func:`entity_key` (bit-identical)."""
+    """``draw(key, stream, entity, week, k)`` from its :func:`entity_key` (bit-identical)."""
     h = _mix(ek ^ (np.uint64(k) + _M1))
     return float(h >> _S11) * _TO_UNIT
 
@@ -100,7 +100,7 @@ def _mix_np(z: np.ndarray) -> np.ndarray:
 
 
 def draws(
-    seed: int,
+    key: int,
     stream: int,
     entity: np.ndarray | int,
     week: np.ndarray | int,
@@ -108,7 +108,7 @@ def draws(
 ) -> np.ndarray:
     """Vectorised NumPy twin of :func:`draw` (broadcasts entity, week and k)."""
     with np.errstate(over="ignore"):
-        s = np.uint64(seed)
+        s = np.uint64(key)
         e = np.asarray(entity).astype(np.uint64)
         w = np.asarray(week).astype(np.uint64)
         kk = np.asarray(k).astype(np.uint64)

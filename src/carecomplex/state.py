@@ -5,15 +5,23 @@ nothing is appended during a run and the dead are flagged, never removed. Each r
 the schema gives the array's shape (in terms of the entity counts), dtype, initial
 value, unit and meaning.
 
+Each entity's arrays form one table (:class:`PersonTable`, :class:`FamilyTable`,
+:class:`WorkerTable`, :class:`ServiceTable`: NamedTuples generated from the schema), and
+the kernels take whole tables, as they take the week's :class:`Books` (tariff and
+per-chunk partials) and the :class:`Structure` constants.
+
 Structural constants of the model (which domains spill into which, which needs drive
-which kind of crisis) are also declared here, once, with their meaning.
+which kind of crisis) are also declared here, once, with their meaning, and so are the
+names of the columns of every output and partial (:class:`ServiceField`,
+:class:`ServiceSum`, :class:`WellbeingSum`, :class:`Journey`).
 """
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -87,6 +95,52 @@ class Persona(IntEnum):
     DEREK = 3
 
 
+class ServiceField(IntEnum):
+    """Columns of the weekly per-service output ``CareModel.services[week, service, :]``."""
+
+    LOAD = 0  # persons held
+    CAPACITY = 1  # caseload capacity
+    QUEUE = 2  # persons waiting
+    KNOWLEDGE = 3  # practice knowledge
+    GAMING = 4  # learned gaming of targets
+    RELATIONSHIPS = 5  # Kim loop: mean trust of persons
+    THINKING = 6  # Kim loop: shared understanding
+    ACTIONS = 7  # Kim loop: match of support to need
+    RESULTS = 8  # Kim loop: need reduction
+    PARTNER_TRUST = 9  # mean trust toward the other services
+    BURNOUT = 10  # mean burnout of the service's posts
+    LEAVERS = 11  # worker leavers this week (all services' leavers / services)
+
+
+SERVICE_FIELDS = tuple(f.name.lower() for f in ServiceField)
+
+
+class ServiceSum(IntEnum):
+    """Columns of the per-chunk, per-service sums taken in support (``Books.service_sums``)."""
+
+    EPISODES = 0  # episode-weeks of support
+    TRUST = 1  # trust in the worker after the week's contact
+    MATCH = 2  # match of the effort's spread to the spread of need
+    NEED_REDUCED = 3  # need removed by the contact, summed over domains
+
+
+class WellbeingSum(IntEnum):
+    """Columns of the per-chunk, per-group wellbeing sums (``Books.wellbeing_sums``)."""
+
+    SUM = 0  # sum of wellbeing (1 - mean need) of the living
+    ALIVE = 1  # persons alive
+
+
+class Journey(IntEnum):
+    """Columns of the weekly journeys of tracked persons ``CareModel.journeys[week, j, :]``."""
+
+    COST = 0  # public cost so far in the measured period, pounds
+    CRISES = 1  # crises so far
+    TRUST = 2  # highest trust in a current worker (0 if none)
+    EPISODES = 3  # open episodes
+    NEED = 4  # mean need over domains
+
+
 N_DOMAINS = len(Domain)
 N_SERVICES = N_DOMAINS
 SLOTS = 3  # episodes a person can hold at once (one per service in a siloed system)
@@ -130,6 +184,18 @@ CRISIS_KIND[Crisis.MH_ADMISSION, Domain.MENTAL] = 0.1
 CRISIS_DOMAIN = np.array(
     [Domain.PHYSICAL, Domain.PHYSICAL, Domain.JUSTICE, Domain.MENTAL], dtype=np.int64
 )
+
+
+class Structure(NamedTuple):
+    """The structural constants the life kernels take, as one argument."""
+
+    domain_coupling: np.ndarray  # (D, D) float64: DOMAIN_COUPLING
+    crisis_weights: np.ndarray  # (D,) float64: CRISIS_WEIGHTS
+    crisis_kind: np.ndarray  # (crisis kinds, D) float64: CRISIS_KIND
+    crisis_domain: np.ndarray  # (crisis kinds,) int64: CRISIS_DOMAIN
+
+
+STRUCTURE = Structure(DOMAIN_COUPLING, CRISIS_WEIGHTS, CRISIS_KIND, CRISIS_DOMAIN)
 
 
 @dataclass(frozen=True)
@@ -211,54 +277,99 @@ SERVICE = {
 SCHEMAS = {"person": PERSON, "family": FAMILY, "worker": WORKER, "service": SERVICE}
 
 
-class Arrays:
-    """A bag of preallocated arrays built from one schema."""
+class Table:
+    """Methods of every entity table: a NamedTuple of arrays, one field per schema row.
 
-    def __init__(self, schema: dict[str, Column], sizes: dict[str, int]):
-        for name, col in schema.items():
-            shape = tuple(sizes[s] for s in col.shape)
-            setattr(self, name, np.full(shape, col.init, dtype=col.dtype))
-        self._names = tuple(schema)
+    The tables are the state (there is no other copy): kernels take a whole table as one
+    argument, Python reads ``state.person.need``. A table's arrays cannot be rebound,
+    only written in place, so every view of them stays valid.
+    """
+
+    __slots__ = ()
+    _fields: tuple[str, ...]
 
     def names(self) -> tuple[str, ...]:
         """Names of the arrays, in schema order."""
-        return self._names
+        return self._fields
 
     def nbytes(self) -> int:
         """Total bytes held."""
-        return sum(getattr(self, n).nbytes for n in self._names)
+        return sum(a.nbytes for a in self)  # type: ignore[attr-defined]
 
-    def copy(self) -> Arrays:
+    def copy(self):
         """Deep copy (arrays copied)."""
-        out = object.__new__(Arrays)
-        for n in self._names:
-            setattr(out, n, getattr(self, n).copy())
-        out._names = self._names
-        return out
+        return type(self)(*(a.copy() for a in self))  # type: ignore[attr-defined]
+
+
+def make_table(name: str, schema: dict[str, Column], doc: str, mixin: type = Table) -> type:
+    """A NamedTuple class with one array field per row of ``schema`` (numba takes it whole).
+
+    Args:
+        name: class name; the class must be bound to that name in this module (pickling
+            and numba's on-disk cache find it by name).
+        schema: the columns, in order.
+        doc: the class docstring.
+        mixin: methods to add (a subclass of :class:`Table`).
+    """
+    fields = collections.namedtuple(f"{name}Fields", list(schema), module=__name__)
+    return type(name, (mixin, fields), {"__slots__": (), "__doc__": doc, "__module__": __name__})
+
+
+def allocate(table: type, schema: dict[str, Column], sizes: dict[str, int]):
+    """A ``table`` of freshly allocated arrays, each filled with its column's initial value."""
+    return table(
+        **{
+            name: np.full(tuple(sizes[s] for s in col.shape), col.init, dtype=col.dtype)
+            for name, col in schema.items()
+        }
+    )
+
+
+PersonTable = make_table("PersonTable", PERSON, "The person arrays (see ``PERSON``).")
+FamilyTable = make_table("FamilyTable", FAMILY, "The family arrays (see ``FAMILY``).")
+WorkerTable = make_table("WorkerTable", WORKER, "The worker-post arrays (see ``WORKER``).")
+ServiceTable = make_table("ServiceTable", SERVICE, "The service arrays (see ``SERVICE``).")
+TABLES = {
+    "person": PersonTable,
+    "family": FamilyTable,
+    "worker": WorkerTable,
+    "service": ServiceTable,
+}
+
+
+def sizes_of(n: int, f: int, w: int) -> dict[str, int]:
+    """Sizes of the schema's shape letters for ``n`` persons, ``f`` families, ``w`` posts."""
+    return {
+        "N": n,
+        "F": f,
+        "W": w,
+        "S": N_SERVICES,
+        "D": N_DOMAINS,
+        "K": SLOTS,
+        "H": len(Holder),
+        "C": N_CHUNKS,
+        "I": len(Item),
+        "E": len(Event),
+        "G": len(Group),
+        "P": len(ServiceSum),
+        "V": len(WellbeingSum),
+    }
 
 
 @dataclass
 class State:
-    """All state of one run."""
+    """All state of one run: one table per entity."""
 
-    person: Arrays
-    family: Arrays
-    worker: Arrays
-    service: Arrays
+    person: PersonTable  # type: ignore[valid-type]
+    family: FamilyTable  # type: ignore[valid-type]
+    worker: WorkerTable  # type: ignore[valid-type]
+    service: ServiceTable  # type: ignore[valid-type]
 
     @classmethod
     def empty(cls, n: int, f: int, w: int) -> State:
         """Preallocate a state for ``n`` persons, ``f`` families, ``w`` worker posts."""
-        sizes = {
-            "N": n,
-            "F": f,
-            "W": w,
-            "S": N_SERVICES,
-            "D": N_DOMAINS,
-            "K": SLOTS,
-            "H": len(Holder),
-        }
-        return cls(*(Arrays(SCHEMAS[k], sizes) for k in ("person", "family", "worker", "service")))
+        sizes = sizes_of(n, f, w)
+        return cls(*(allocate(TABLES[k], SCHEMAS[k], sizes) for k in TABLES))
 
     def copy(self) -> State:
         """Deep copy."""
@@ -270,6 +381,57 @@ class State:
         """State bytes per person (all entities' arrays divided by persons)."""
         total = sum(a.nbytes() for a in (self.person, self.family, self.worker, self.service))
         return total / max(1, len(self.person.pid))
+
+
+# --------------------------------------------------------------------------------------
+# The week's books: tariff and per-chunk partials, written by the kernels.
+# --------------------------------------------------------------------------------------
+
+
+class _BooksMethods(Table):
+    __slots__ = ()
+
+    def clear(self) -> None:
+        """Zero the week's ledger, event and service partials (the tariff stays).
+
+        ``wellbeing_sums`` is not cleared: the support kernel writes all of it.
+        """
+        self.ledger[:] = 0  # type: ignore[attr-defined]
+        self.events[:] = 0  # type: ignore[attr-defined]
+        self.service_sums[:] = 0.0  # type: ignore[attr-defined]
+
+
+BOOKS = {
+    "pence": Column(("I",), np.int64, 0, "pence", "price of one unit of each ledger item"),
+    "holder": Column(("I",), np.int64, 0, "Holder", "budget holder charged for each item"),
+    "ledger": Column(("C", "I", "G"), np.int64, 0, "pence", "cost by chunk, item and group"),
+    "events": Column(("C", "E", "G"), np.int64, 0, "count", "events by chunk, event, group"),
+    "service_sums": Column(
+        ("C", "S", "P"), np.float64, 0, "ServiceSum", "sums over episodes by chunk, service"
+    ),
+    "wellbeing_sums": Column(
+        ("C", "G", "V"), np.float64, 0, "WellbeingSum", "wellbeing sums by chunk and group"
+    ),
+}
+Books = make_table(
+    "Books",
+    BOOKS,
+    """The week's books: the tariff and the kernels' per-chunk partials (see ``BOOKS``).
+
+    Chunk ``c`` holds what the kernels counted for persons ``c*n//N_CHUNKS`` to
+    ``(c+1)*n//N_CHUNKS`` (or chunk 0, for the serial parts). Integer partials are
+    exact in any order; float partials are combined in chunk order (``chunk_sum``).
+    """,
+    _BooksMethods,
+)
+
+
+def new_books(pence: np.ndarray, holder: np.ndarray) -> Books:  # type: ignore[valid-type]
+    """Empty books with the tariff ``pence`` (int64 per item) and ``holder`` (per item)."""
+    books = allocate(Books, BOOKS, sizes_of(0, 0, 0))
+    books.pence[:] = pence
+    books.holder[:] = holder
+    return books
 
 
 N_ITEMS = len(Item)

@@ -15,8 +15,7 @@ from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
 from carecomplex.costs import Holder, item_holders
-from carecomplex.model import SERVICE_FIELDS
-from carecomplex.state import Domain, Event, Group
+from carecomplex.state import SERVICE_FIELDS, Domain, Event, Group
 from carecomplex.ui.session import Arm, Session
 
 COLORS = ("#d95f02", "#1b9e77")  # arm A, arm B

@@ -1,0 +1,83 @@
+"""Service learning, step 5 (docs/ODD.md §7.15): the Kim loop, shared learning, gaming.
+
+Plain NumPy: one row per service (eight), so there is nothing for numba to speed up.
+It reads the per-chunk sums that support took (``Books.service_sums``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carecomplex.params import CapacityParams, LearningParams, RegimeLevers
+from carecomplex.processes.common import chunk_sum
+from carecomplex.state import ServiceSum
+
+
+def information(levers: RegimeLevers, partner_trust: np.ndarray) -> np.ndarray:
+    """Effective information reaching each service: sharing x mean trust in partners.
+
+    Returns:
+        (S,) float64.
+    """
+    s = partner_trust.shape[0]
+    off = (partner_trust.sum(axis=1) - np.diag(partner_trust)) / max(1, s - 1)
+    return levers.information_sharing * off
+
+
+def dose_ref(cap: CapacityParams) -> float:
+    """Need reduction per episode-week of a fully effective contact (the scale of results)."""
+    return cap.dose * cap.contact_hours / 2.0 * 0.5
+
+
+def learn(
+    sv: object, sums: np.ndarray, levers: RegimeLevers, lp: LearningParams, dose_ref: float
+) -> None:
+    """Step 5: the Kim loop for each service (in place on the service table).
+
+    Args:
+        sv: the ``ServiceTable`` (``State.service``).
+        sums: per-chunk sums of the week's support, shape (N_CHUNKS, S, len(ServiceSum)),
+            float64 (``Books.service_sums``).
+        levers: this week's levers.
+        lp: learning parameters.
+        dose_ref: need reduction per episode-week of a fully effective contact.
+    """
+    assert sums.shape[2] == len(ServiceSum)
+    tot = chunk_sum(sums)  # in chunk order: the same sums for any thread count
+    n = tot[:, ServiceSum.EPISODES]
+    seen = n > 0
+    # Relationships: mean trust of persons in their workers at this service.
+    sv.relationships[seen] = tot[seen, ServiceSum.TRUST] / n[seen]
+    # Actions: match of support to the person's actual needs.
+    sv.actions[seen] = tot[seen, ServiceSum.MATCH] / n[seen]
+    # Results: need reduced per episode-week, relative to a fully effective contact.
+    if dose_ref > 0:
+        sv.results[seen] = np.minimum(1.0, tot[seen, ServiceSum.NEED_REDUCED] / n[seen] / dose_ref)
+    else:
+        sv.results[:] = 0.0
+    # Thinking: shared understanding = information reaching the service + own knowledge.
+    info = information(levers, sv.partner_trust)
+    sv.thinking[:] = 0.5 * info + 0.5 * sv.knowledge
+    # Learning: single-loop toward a local plateau; double-loop raises the ceiling and
+    # spreads practice along trusted partnerships.
+    k = sv.knowledge
+    ceiling = 0.5 + 0.5 * levers.shared_learning * sv.thinking
+    pt = sv.partner_trust.copy()
+    np.fill_diagonal(pt, 0.0)
+    diffuse = (pt * (k[None, :] - k[:, None])).sum(axis=1) / max(1, len(k) - 1)
+    sv.knowledge[:] = np.clip(
+        k + lp.rate * (ceiling - k) + levers.shared_learning * lp.rate * diffuse * 4.0, 0.0, 1.0
+    )
+    # Relationships between services grow with joint working and shared results, and
+    # erode under overload: partners retreat into silos.
+    joint = 0.5 * (levers.information_sharing + levers.shared_learning)
+    res = sv.results
+    overload = np.clip(sv.queue / np.maximum(1, sv.capacity), 0.0, 1.0)
+    grow = lp.partner_trust_build * joint * 0.5 * (res[:, None] + res[None, :])
+    shrink = lp.overload_retreat * 0.5 * (overload[:, None] + overload[None, :])
+    p2 = sv.partner_trust
+    p2 += grow * (1.0 - p2) - shrink * p2
+    np.clip(p2, 0.0, 1.0, out=p2)
+    np.fill_diagonal(p2, 1.0)
+    # Single-loop learning on the target: gaming drifts toward the target pressure.
+    sv.gaming[:] += lp.gaming_rate * (levers.target_pressure - sv.gaming)

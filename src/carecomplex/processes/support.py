@@ -1,0 +1,238 @@
+"""Support, step 4 (docs/ODD.md §7.10-7.13): contacts, trust, flexible budgets, closure.
+
+One kernel, :func:`support`: each chunk of persons is supported episode by episode,
+then its wellbeing is summed (:mod:`carecomplex.processes.observation`) while its needs
+are in cache. Nothing after support in the step changes needs, life or group, so the
+sums are those of the end of the week.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from carecomplex.processes.common import (
+    D_HOUSE,
+    D_SUBST,
+    EV_CLOSED,
+    EV_DROP,
+    EV_HANDOFF,
+    EV_SUPP,
+    EV_TEN,
+    EV_TREAT,
+    I_SUPPORT,
+    I_TEN,
+    I_TREAT,
+    REREFERRAL,
+    S_BUDGET,
+    S_CONT,
+    S_DIS,
+    S_GAMING,
+    SS_EPISODES,
+    SS_MATCH,
+    SS_REDUCED,
+    SS_TRUST,
+    charge,
+    chunk_bounds,
+    clip01,
+)
+from carecomplex.processes.observation import wellbeing_range
+from carecomplex.rng import draw_at, entity_key, stream_key
+from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
+
+REALLOCATION = 0.15  # weekly chance a relationship ends when there is no continuity
+DISCLOSURE = 0.2  # share of an unshared need a trusting person discloses to a worker
+TENANCY_DROP = 0.25  # housing need and set point removed by a funded tenancy
+TREATMENT_WEEKS = 26  # length of a funded treatment course
+TREATMENT_EFFECT = 0.006  # substance set point removed per treatment week
+
+
+@nb.njit(cache=True, parallel=True)
+def support(key, t, kp, per, wk, sv, info, books):
+    """Step 4: support contacts reduce needs; trust moves; episodes close (in place).
+
+    Then the week's wellbeing sums, into ``books.wellbeing_sums``: each chunk is
+    supported, then summed, with the chunks and the order within them of
+    :func:`~carecomplex.processes.observation.wellbeing_sums`, so the sums are
+    bit-identical to taking them at the end of the step.
+
+    Args:
+        key: hashed root seed, uint64.
+        t: step index.
+        kp: the week's KP.
+        per: the ``PersonTable`` (in place).
+        wk: the ``WorkerTable`` (read: ``skill``, ``burnout``).
+        sv: the ``ServiceTable`` (read: ``knowledge``, ``gaming``).
+        info: information reaching each service this week, (S,) float64.
+        books: the week's ``Books`` (ledger, event and service partials added to in the
+            persons' chunks; ``wellbeing_sums`` written).
+    """
+    alive, complex_, need, wb = per.alive, per.complex, per.need, books.wellbeing_sums
+    n = alive.shape[0]
+    sk = (
+        stream_key(key, S_GAMING),
+        stream_key(key, S_CONT),
+        stream_key(key, S_DIS),
+        stream_key(key, S_BUDGET),
+    )
+    for c in nb.prange(N_CHUNKS):
+        lo, hi = chunk_bounds(c, n)
+        _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books)
+        wellbeing_range(lo, hi, c, alive, complex_, need, wb)
+
+
+@nb.njit(cache=True)
+def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
+    """Support for persons ``lo..hi-1``, partials into chunk ``c``."""
+    pid, complex_, alive, need, setpoint = (
+        per.pid,
+        per.complex,
+        per.alive,
+        per.need,
+        per.setpoint,
+    )
+    slot_service, slot_worker, slot_weeks = per.slot_service, per.slot_worker, per.slot_weeks
+    slot_trust, slot_remit, assessed = per.slot_trust, per.slot_remit, per.assessed
+    prison_weeks, treatment_weeks = per.prison_weeks, per.treatment_weeks
+    sys_trust, handoffs, cost = per.sys_trust, per.handoffs, per.cost
+    w_skill, w_burnout, s_knowledge, s_gaming = wk.skill, wk.burnout, sv.knowledge, sv.gaming
+    pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
+    sums = books.service_sums
+    wp = kp.whole_person
+    sk_gaming, sk_cont, sk_dis, sk_budget = sk
+    known = np.empty(N_DOMAINS)
+    base = np.empty(N_DOMAINS)
+    alloc = np.empty(N_DOMAINS)
+    for i in range(lo, hi):
+        if alive[i] == 0:
+            for k in range(SLOTS):
+                slot_service[i, k] = -1
+            continue
+        g = complex_[i]
+        me = pid[i]
+        if treatment_weeks[i] > 0:
+            treatment_weeks[i] -= 1
+            charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
+            events[c, EV_TREAT, g] += 1
+            setpoint[i, D_SUBST] = clip01(setpoint[i, D_SUBST] - TREATMENT_EFFECT)
+        held = False
+        for k in range(SLOTS):
+            held |= slot_service[i, k] >= 0
+        if not held:  # nothing below runs; the branch also keeps the hashes in it
+            continue
+        ek_gaming = entity_key(sk_gaming, me, t)
+        ek_cont = entity_key(sk_cont, me, t)
+        ek_budget = entity_key(sk_budget, me, t)
+        supported = False
+        for k in range(SLOTS):
+            s = slot_service[i, k]
+            if s < 0:
+                continue
+            if prison_weeks[i] > 0:
+                slot_service[i, k] = -1
+                events[c, EV_CLOSED, g] += 1
+                continue
+            supported = True
+            w = slot_worker[i, k]
+            skill = w_skill[w] * (1.0 - 0.5 * w_burnout[w]) * (0.5 + 0.5 * s_knowledge[s])
+            tau = slot_trust[i, k]
+            engage = 0.2 + 0.8 * tau
+            inf = info[s]
+            remit = slot_remit[i, k]
+            sb, sn, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
+            for d in range(N_DOMAINS):
+                nd = need[i, d]
+                ntot += nd
+                inr = (remit >> d) & 1
+                base[d] = nd if inr else 0.0
+                known[d] = nd if inr else nd * (inf + (1.0 - inf) * DISCLOSURE * tau)
+                sb += base[d]
+                sn += known[d]
+                nmax = max(nmax, nd)
+                if inr:
+                    rmax = max(rmax, nd)
+            # Match: overlap of the effort's spread with the spread of actual need.
+            match = 0.0
+            for d in range(N_DOMAINS):
+                a = 0.0
+                if sb > 0.0:
+                    a += (1.0 - wp) * base[d] / sb
+                if sn > 0.0:
+                    a += wp * known[d] / sn
+                alloc[d] = a
+                if ntot > 0.0:
+                    match += min(a, need[i, d] / ntot)
+            # Need reduced = dose x skill x engagement x match, spread by the effort;
+            # lasting change (the set point) needs a trusted relationship.
+            effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+            reduced = 0.0
+            for d in range(N_DOMAINS):
+                a = alloc[d]
+                nd = need[i, d]
+                red = effect * a * nd
+                need[i, d] = clip01(nd - red)
+                setpoint[i, d] = clip01(setpoint[i, d] - kp.recovery_gain * red)
+                reduced += red
+            charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
+            if _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks):
+                charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_TEN, g] += 1
+            tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
+            slot_trust[i, k] = tau
+            sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
+            slot_weeks[i, k] += 1
+            sums[c, s, SS_EPISODES] += 1.0
+            sums[c, s, SS_TRUST] += tau
+            sums[c, s, SS_MATCH] += match
+            sums[c, s, SS_REDUCED] += reduced
+            # Close: need below threshold, on the clock, gamed, or dropped out.
+            focus = (1.0 - wp) * rmax + wp * nmax
+            thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+            capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
+            gamed = draw_at(ek_gaming, 1 + k) < 0.05 * s_gaming[s]
+            # Without continuity the relationship does not last: the case is closed
+            # back to duty (a hand-off) and must be re-referred (no consistent worker).
+            if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+                slot_service[i, k] = -1
+                handoffs[i] += 1
+                events[c, EV_HANDOFF, g] += 1
+                sys_trust[i] *= 1.0 - 0.5 * kp.trust_erode
+                if focus >= thr:
+                    assessed[i] |= REREFERRAL
+            elif focus < thr or capped or gamed:
+                slot_service[i, k] = -1
+                events[c, EV_CLOSED, g] += 1
+                if focus >= thr:  # closed with need left: stepped down, re-referred
+                    assessed[i] |= REREFERRAL
+            elif draw_at(entity_key(sk_dis, me, t), k) < kp.disengage * (1.0 - tau):
+                slot_service[i, k] = -1
+                events[c, EV_DROP, g] += 1
+                sys_trust[i] *= 1.0 - kp.trust_erode
+        if supported:
+            events[c, EV_SUPP, g] += 1
+
+
+@nb.njit(cache=True, inline="always")
+def _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks) -> bool:
+    """Flexible budget: buy met need (a tenancy, a treatment course): a J-curve channel.
+
+    Returns:
+        Whether a tenancy was bought (the caller charges and counts it).
+    """
+    if kp.flexible_budget <= 0.0:
+        return False
+    tenancy = False
+    if (
+        need[i, D_HOUSE] > kp.homeless_threshold
+        and draw_at(ek_budget, 2 * k) < 0.1 * kp.flexible_budget
+    ):
+        need[i, D_HOUSE] = clip01(need[i, D_HOUSE] - TENANCY_DROP)
+        setpoint[i, D_HOUSE] = clip01(setpoint[i, D_HOUSE] - TENANCY_DROP)
+        tenancy = True
+    if (
+        treatment_weeks[i] == 0
+        and need[i, D_SUBST] > 0.5
+        and draw_at(ek_budget, 2 * k + 1) < 0.1 * kp.flexible_budget
+    ):
+        treatment_weeks[i] = TREATMENT_WEEKS
+    return tenancy

@@ -1,0 +1,98 @@
+"""Workforce, step 6 (docs/ODD.md §7.16): caseloads, burnout, turnover, skill.
+
+One kernel, :func:`workforce`. A leaver's post is taken by a novice with a new uid, who
+inherits the cases; the persons lose some trust (less when continuity means a known
+colleague steps in).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from carecomplex.processes.common import EV_HANDOFF, S_TURN, clip01
+from carecomplex.rng import draw
+from carecomplex.state import SLOTS
+
+WF_BLOCKS = 8  # person blocks of the parallel passes (integer counts only)
+
+
+@nb.njit(cache=True, parallel=True)
+def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
+    """Step 6: caseloads, burnout, turnover; a leaver's cases pass to the new post holder.
+
+    The passes over persons run in parallel blocks; they only count (integers, exact in
+    any order) or update each person's own episodes, so results do not depend on the
+    thread count.
+
+    Args:
+        key: hashed root seed, uint64.
+        t: step index.
+        kp: the week's KP.
+        next_uid: the next free worker uid (the number of posts on the first call).
+        per: the ``PersonTable`` (``slot_trust``, ``handoffs`` in place).
+        wk: the ``WorkerTable`` (in place).
+        sv: the ``ServiceTable`` (``load`` in place; ``knowledge`` read).
+        books: the week's ``Books`` (hand-offs added to chunk 0 of ``events``).
+
+    Returns:
+        The next free worker uid.
+    """
+    # Arrays are taken out of the tables before the parallel loops: writes through a
+    # tuple's array inside a prange body can be lost (numba #5872, #7135).
+    slot_service, slot_worker, slot_trust = per.slot_service, per.slot_worker, per.slot_trust
+    alive, handoffs, complex_ = per.alive, per.handoffs, per.complex
+    w_service, w_uid, w_caseload, w_skill = wk.service, wk.uid, wk.caseload, wk.skill
+    w_burnout, w_tenure, w_tolerance = wk.burnout, wk.tenure, wk.tolerance
+    s_load, s_knowledge, events = sv.load, sv.knowledge, books.events
+    n, n_workers = slot_service.shape[0], w_service.shape[0]
+    # Caseloads: integer counts per block of persons (exact in any order), then summed.
+    part = np.zeros((WF_BLOCKS, n_workers), dtype=np.int32)
+    for b in nb.prange(WF_BLOCKS):
+        lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
+        for i in range(lo, hi):
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0:
+                    part[b, slot_worker[i, k]] += 1
+    for w in range(n_workers):
+        total = 0
+        for b in range(WF_BLOCKS):
+            total += part[b, w]
+        w_caseload[w] = total
+    s_load[:] = 0
+    left = np.zeros(n_workers, dtype=np.uint8)
+    for w in range(n_workers):
+        s = w_service[w]
+        s_load[s] += w_caseload[w]
+        over = max(0.0, w_caseload[w] / kp.caseload - 1.0)
+        b = w_burnout[w]
+        b += kp.burnout_rate * over + kp.target_strain * kp.target_pressure
+        b += kp.friction_load * (1.0 - w_tolerance[w]) - kp.burnout_recovery * b
+        w_burnout[w] = clip01(b)
+        p = kp.turnover * (1.0 + kp.burnout_turnover * w_burnout[w])
+        if draw(key, S_TURN, w_uid[w], t, 0) < p:
+            left[w] = 1
+            w_uid[w] = next_uid
+            next_uid += 1
+            w_skill[w] = kp.novice_skill
+            w_burnout[w] = 0.0
+            w_tenure[w] = 0
+        else:
+            w_tenure[w] += 1
+            w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * (0.5 + 0.5 * s_knowledge[s])
+    # A known colleague (continuity) softens the loss of trust when a worker leaves.
+    loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
+    n_groups = events.shape[2]
+    lost = np.zeros((WF_BLOCKS, n_groups), dtype=np.int64)
+    for b in nb.prange(WF_BLOCKS):
+        lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
+        for i in range(lo, hi):
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0 and left[slot_worker[i, k]] == 1 and alive[i] == 1:
+                    slot_trust[i, k] *= 1.0 - loss
+                    handoffs[i] += 1
+                    lost[b, complex_[i]] += 1
+    for b in range(WF_BLOCKS):
+        for g in range(n_groups):
+            events[0, EV_HANDOFF, g] += lost[b, g]
+    return next_uid

@@ -1,0 +1,156 @@
+"""Twin of :mod:`carecomplex.processes.support`: person by person, episode by episode."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carecomplex.costs import Item
+from carecomplex.processes.common import KP, REREFERRAL
+from carecomplex.processes.support import (
+    DISCLOSURE,
+    REALLOCATION,
+    TENANCY_DROP,
+    TREATMENT_EFFECT,
+    TREATMENT_WEEKS,
+)
+from carecomplex.reference.common import F64, bits, charge, chunk_index, clip, count, draw1, flat
+from carecomplex.reference.observation import wellbeing_sums
+from carecomplex.rng import Stream
+from carecomplex.state import N_DOMAINS, SLOTS, Domain, Event, ServiceSum
+
+
+def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
+    """Twin of :func:`carecomplex.processes.support.support` (same arguments, in place).
+
+    Person by person, episode by episode (slot order): a contact reduces need, trust
+    moves, a flexible budget may buy met need, and the episode may close. Counts, pence
+    and per-service sums go into the person's chunk. Then the week's wellbeing sums.
+    """
+    a = flat(key=key, t=t, kp=kp, per=per, wk=wk, sv=sv, info=info, books=books)
+    chunk = chunk_index(len(per.pid))
+    for i in range(len(per.pid)):
+        if per.alive[i] == 0:
+            per.slot_service[i] = -1  # the dead hold no episodes
+            continue
+        g, c = int(per.complex[i]), int(chunk[i])
+        if per.treatment_weeks[i] > 0:  # a funded treatment course lowers the set point
+            per.treatment_weeks[i] -= 1
+            charge(a, i, Item.TREATMENT, 1.0, g, c)
+            count(a, c, Event.TREATMENT_WEEK, g)
+            sub = Domain.SUBSTANCE
+            per.setpoint[i, sub] = clip(float(per.setpoint[i, sub]) - TREATMENT_EFFECT)
+        episodes = [k for k in range(SLOTS) if per.slot_service[i, k] >= 0]
+        if per.prison_weeks[i] > 0:  # prison ends every episode
+            for k in episodes:
+                per.slot_service[i, k] = -1
+                count(a, c, Event.CLOSED, g)
+            continue
+        for k in episodes:
+            _episode(a, i, k, g, c)
+        if episodes:
+            count(a, c, Event.SUPPORTED, g)
+    wellbeing_sums(per, books)
+
+
+def _episode(a, i: int, k: int, g: int, c: int) -> None:
+    """One week of episode ``k`` of person ``i``."""
+    kp, s = a.kp, int(a.slot_service[i, k])
+    x = a.need[i].astype(F64)  # need before this contact
+    tau = float(a.slot_trust[i, k])
+    match, reduced = _contact(a, i, k, s, x, tau)
+    charge(a, i, Item.SUPPORT, kp.contact_hours, g, c)
+    _budget(a, i, k, g, c)
+    tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)  # trust builds slowly
+    a.slot_trust[i, k] = tau
+    a.sys_trust[i] = float(a.sys_trust[i]) + 0.1 * kp.trust_build * (tau - float(a.sys_trust[i]))
+    a.slot_weeks[i, k] += 1
+    sums = a.service_sums[c, s]
+    sums[ServiceSum.EPISODES] += 1.0
+    sums[ServiceSum.TRUST] += tau
+    sums[ServiceSum.MATCH] += match
+    sums[ServiceSum.NEED_REDUCED] += reduced
+    _close(a, i, k, s, g, c, x, tau)
+
+
+def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[float, float]:
+    """The contact: reduce need where effort goes; returns (match, total need reduced).
+
+    Effort is spread over the service's remit (share ``1 - whole_person``) and over what
+    the worker knows of all the person's needs (share ``whole_person``); outside the
+    remit a worker knows what is shared between services or disclosed to them in trust.
+    Match is the overlap of the effort's spread with the spread of actual need.
+    """
+    kp, wp, w = a.kp, a.kp.whole_person, int(a.slot_worker[i, k])
+    skill = float(a.w_skill[w]) * (1.0 - 0.5 * float(a.w_burnout[w]))
+    skill *= 0.5 + 0.5 * float(a.s_knowledge[s])
+    info = float(a.info[s])
+    in_remit = bits(a.slot_remit[i, k])
+    base = np.where(in_remit, x, 0.0)
+    known = np.where(in_remit, x, x * (info + (1.0 - info) * DISCLOSURE * tau))
+    alloc = np.zeros(N_DOMAINS)
+    if base.sum() > 0.0:
+        alloc += (1.0 - wp) * base / base.sum()
+    if known.sum() > 0.0:
+        alloc += wp * known / known.sum()
+    match = float(np.minimum(alloc, x / x.sum()).sum()) if x.sum() > 0.0 else 0.0
+    engage = 0.2 + 0.8 * tau
+    effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+    red = effect * alloc * x
+    a.need[i] = clip(x - red)
+    # Lasting change (the set point) follows a share of the need reduced.
+    a.setpoint[i] = clip(a.setpoint[i].astype(F64) - kp.recovery_gain * red)
+    return match, float(red.sum())
+
+
+def _budget(a, i: int, k: int, g: int, c: int) -> None:
+    """Flexible budget: may buy a tenancy (housing) or a treatment course (substance)."""
+    kp, me, t, h, sub = a.kp, a.pid[i], a.t, Domain.HOUSING, Domain.SUBSTANCE
+    if kp.flexible_budget <= 0.0:
+        return
+    chance = 0.1 * kp.flexible_budget
+    if (
+        float(a.need[i, h]) > kp.homeless_threshold
+        and draw1(a.key, Stream.BUDGET, me, t, 2 * k) < chance
+    ):
+        a.need[i, h] = clip(float(a.need[i, h]) - TENANCY_DROP)
+        a.setpoint[i, h] = clip(float(a.setpoint[i, h]) - TENANCY_DROP)
+        charge(a, i, Item.TENANCY, 1.0, g, c)
+        count(a, c, Event.TENANCY, g)
+    if (
+        a.treatment_weeks[i] == 0
+        and float(a.need[i, sub]) > 0.5
+        and draw1(a.key, Stream.BUDGET, me, t, 2 * k + 1) < chance
+    ):
+        a.treatment_weeks[i] = TREATMENT_WEEKS
+
+
+def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float) -> None:
+    """Close the episode: reallocation (no continuity), discharge or drop-out.
+
+    Discharge when the need in focus (remit and whole person, weighted) is below the
+    threshold, on the clock (episode cap) or by gaming; closing with need left marks
+    the person for re-referral.
+    """
+    kp, wp, me, t = a.kp, a.kp.whole_person, a.pid[i], a.t
+    in_remit = bits(a.slot_remit[i, k])
+    focus = (1.0 - wp) * float(np.max(x, where=in_remit, initial=0.0)) + wp * float(x.max())
+    thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+    need_left = focus >= thr
+    capped = kp.episode_cap > 0 and a.slot_weeks[i, k] >= kp.episode_cap
+    gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < 0.05 * float(a.s_gaming[s])
+    if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+        a.slot_service[i, k] = -1  # back to duty: a hand-off, to be re-referred
+        a.handoffs[i] += 1
+        count(a, c, Event.HANDOFF, g)
+        a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - 0.5 * kp.trust_erode)
+        if need_left:
+            a.assessed[i] |= REREFERRAL
+    elif not need_left or capped or gamed:
+        a.slot_service[i, k] = -1
+        count(a, c, Event.CLOSED, g)
+        if need_left:
+            a.assessed[i] |= REREFERRAL
+    elif draw1(a.key, Stream.DISENGAGE, me, t, k) < kp.disengage * (1.0 - tau):
+        a.slot_service[i, k] = -1
+        count(a, c, Event.DROPOUT, g)
+        a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.trust_erode)

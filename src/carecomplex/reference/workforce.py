@@ -1,0 +1,51 @@
+"""Twin of :mod:`carecomplex.processes.workforce`: every post at once, in NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carecomplex.processes.common import KP
+from carecomplex.reference.common import F64, clip
+from carecomplex.rng import Stream, draws
+from carecomplex.state import Event
+
+
+def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
+    """Twin of :func:`carecomplex.processes.workforce.workforce` (same arguments, in place).
+
+    Caseloads are recounted; burnout grows with overload, targets and the friction of
+    change, and recovers; a post holder may leave (more likely when burnt out) and is
+    replaced by a novice with a new uid, whose inherited cases lose some trust.
+
+    Returns:
+        The next free worker uid.
+    """
+    held = per.slot_service >= 0
+    wk.caseload[:] = np.bincount(per.slot_worker[held], minlength=len(wk.service))
+    sv.load[:] = np.bincount(wk.service, weights=wk.caseload, minlength=len(sv.load))
+    over = np.maximum(0.0, wk.caseload / kp.caseload - 1.0)
+    b = wk.burnout.astype(F64)
+    b = b + (kp.burnout_rate * over + kp.target_strain * kp.target_pressure)
+    b = b + (kp.friction_load * (1.0 - wk.tolerance.astype(F64)) - kp.burnout_recovery * b)
+    wk.burnout[:] = clip(b)
+    p_leave = kp.turnover * (1.0 + kp.burnout_turnover * wk.burnout.astype(F64))
+    left = draws(key, Stream.TURNOVER, wk.uid, t, 0) < p_leave
+    stay = ~left
+    skill = wk.skill.astype(F64)
+    grown = skill + kp.skill_growth * (1.0 - skill) * (0.5 + 0.5 * sv.knowledge[wk.service])
+    wk.skill[stay] = grown[stay]
+    wk.tenure[stay] += 1
+    wk.uid[left] = next_uid + np.arange(left.sum())
+    wk.skill[left] = kp.novice_skill
+    wk.burnout[left] = 0.0
+    wk.tenure[left] = 0
+    # A known colleague (continuity) softens the loss of trust when a worker leaves.
+    loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
+    hit = held & left[np.where(held, per.slot_worker, 0)] & (per.alive[:, None] == 1)
+    per.slot_trust[hit] = per.slot_trust[hit].astype(F64) * (1.0 - loss)
+    lost = hit.sum(axis=1)
+    per.handoffs[:] += lost
+    events = books.events
+    by_group = np.bincount(per.complex, weights=lost, minlength=events.shape[2])
+    events[0, Event.HANDOFF] += by_group.astype(np.int64)
+    return int(next_uid + left.sum())

@@ -1,0 +1,215 @@
+"""The shape of the code: small signatures, named columns, no import circles.
+
+Structural checks that keep the engine the way issue 14 left it: every function takes
+at most ``MAX_PARAMS`` parameters, the kernel parameters ``KP`` are filled by name, the
+entity tables are generated from the one schema, and no module imports a private name
+from another or sits on an import circle.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from carecomplex import params as params_mod
+from carecomplex.processes.common import KP, KP_SOURCES
+from carecomplex.regimes import kernel_params
+from carecomplex.state import BOOKS, SCHEMAS, TABLES, Books, State
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "carecomplex"
+MAX_PARAMS = 12
+
+# The engine's files (the experiment layer may add its own to this list).
+ENGINE = [
+    "state.py",
+    "rng.py",
+    "population.py",
+    "regimes.py",
+    "model.py",
+    "agents.py",
+    "metrics.py",
+    *(f"processes/{p.name}" for p in sorted((SRC / "processes").glob("*.py"))),
+    *(f"reference/{p.name}" for p in sorted((SRC / "reference").glob("*.py"))),
+]
+
+
+def _functions(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = node.args
+            n = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs)
+            n += (a.vararg is not None) + (a.kwarg is not None)
+            yield node.name, node.lineno, n
+
+
+@pytest.mark.parametrize("name", ENGINE)
+def test_no_function_takes_more_than_twelve_parameters(name: str) -> None:
+    too_many = [
+        f"{fn} (line {line}): {n}" for fn, line, n in _functions(SRC / name) if n > MAX_PARAMS
+    ]
+    assert not too_many, f"{name}: functions with more than {MAX_PARAMS} parameters: {too_many}"
+
+
+def test_the_old_flat_kernel_modules_are_gone() -> None:
+    for old in ("kernels.py", "reference.py"):
+        assert not (SRC / old).exists(), f"{old} came back; kernels live in processes/"
+
+
+# --------------------------------------------------------------------------------------
+# KP is filled by name.
+# --------------------------------------------------------------------------------------
+
+GROUPS = {
+    "life": params_mod.LifeParams,
+    "crisis": params_mod.CrisisParams,
+    "capacity": params_mod.CapacityParams,
+    "trust": params_mod.TrustParams,
+    "workforce": params_mod.WorkforceParams,
+    "levers": params_mod.RegimeLevers,
+}
+
+
+def test_every_kp_field_has_a_named_source_that_exists() -> None:
+    assert tuple(KP_SOURCES) == KP._fields, "KP_SOURCES must name every KP field, in order"
+    for field, (group, attr) in KP_SOURCES.items():
+        if group == "week":
+            assert attr == field == "friction_load"
+            continue
+        names = {f.name for f in dataclasses.fields(GROUPS[group])}
+        assert attr in names, f"KP.{field}: {group}.{attr} is not a parameter"
+        assert attr == field or field == f"{group}_{attr}", (
+            f"KP.{field} is filled from {group}.{attr}: the names must match"
+        )
+
+
+def test_kernel_params_puts_each_value_in_the_field_of_its_name() -> None:
+    """Every source gets a distinct value: a swap of two fields would show here."""
+    fake, value = {}, 1000
+    for group, cls in GROUPS.items():
+        attrs = {}
+        for f in dataclasses.fields(cls):
+            value += 1
+            attrs[f.name] = value if f.type in ("int", int) else value + 0.25
+        fake[group] = SimpleNamespace(**attrs)
+    levers = fake.pop("levers")
+    kp = kernel_params(SimpleNamespace(**fake), levers, friction_load=0.5)
+    fake["levers"] = levers
+    for field in KP._fields:
+        got = getattr(kp, field)
+        if field == "friction_load":
+            assert got == 0.5
+            continue
+        group, attr = KP_SOURCES[field]
+        assert got == getattr(fake[group], attr), f"KP.{field} holds the wrong value"
+        want = int if KP.__annotations__[field] in ("int", int) else float
+        assert type(got) is want, f"KP.{field} is a {type(got).__name__}"
+    assert len({getattr(kp, f) for f in KP._fields}) == len(KP._fields)
+
+
+# --------------------------------------------------------------------------------------
+# Tables come from the schema.
+# --------------------------------------------------------------------------------------
+
+
+def test_tables_are_generated_from_the_schema() -> None:
+    s = State.empty(7, 3, 9)
+    for entity, table in TABLES.items():
+        assert table._fields == tuple(SCHEMAS[entity]), f"{entity} table differs from schema"
+        arrays = getattr(s, entity)
+        assert isinstance(arrays, table)
+        for name, col in SCHEMAS[entity].items():
+            a = getattr(arrays, name)
+            assert a.dtype == np.dtype(col.dtype), f"{entity}.{name}: dtype"
+            assert np.all(a == col.init), f"{entity}.{name}: initial value"
+    assert Books._fields == tuple(BOOKS)
+
+
+def test_table_arrays_cannot_be_rebound_only_written() -> None:
+    s = State.empty(3, 1, 8)
+    with pytest.raises(AttributeError):
+        s.person.need = np.zeros((3, 8))  # type: ignore[misc]
+    s.person.need[:] = 0.5
+    assert s.copy().person.need[0, 0] == 0.5
+
+
+# --------------------------------------------------------------------------------------
+# Imports: no private names across modules, no circles.
+# --------------------------------------------------------------------------------------
+
+
+def _module(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) imported at run time, at module level or inside functions.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+    """
+    out = []
+
+    def visit(nodes) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                visit(node.orelse)
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                out.append((node.module, [a.name for a in node.names]))
+            elif isinstance(node, ast.Import):
+                out.extend((a.name, []) for a in node.names)
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                visit(getattr(node, field, []) or [])
+
+    visit(ast.parse(path.read_text()).body)
+    return out
+
+
+def test_no_private_name_is_imported_from_another_engine_module() -> None:
+    bad = []
+    for name in ENGINE:
+        for mod, names in _imports(SRC / name):
+            if mod.startswith("carecomplex"):
+                bad += [f"{name}: {mod}.{n}" for n in names if n.startswith("_")]
+    assert not bad, f"private names imported across modules: {bad}"
+
+
+def test_no_import_circle_runs_through_an_engine_module() -> None:
+    """Imports inside functions count too (``metrics`` once imported ``model`` at the top
+    and ``model`` imported ``metrics`` in ``__init__``: a circle)."""
+    files = {_module(p): p for p in SRC.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for mod, path in files.items():
+        deps = set()
+        for target, names in _imports(path):
+            if not target.startswith("carecomplex"):
+                continue
+            for n in names or [""]:  # "from carecomplex import population" names a module
+                sub = f"{target}.{n}"
+                deps.add(sub if sub in files else target)
+        graph[mod] = {d for d in deps if d in files and d != mod}
+    engine = {_module(SRC / name) for name in ENGINE}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            for d in graph.get(m, ()):
+                if d == goal:
+                    return True
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return False
+
+    circles = sorted(m for m in engine if reaches(m, m))
+    assert not circles, f"engine modules on an import circle: {circles}"
