@@ -47,9 +47,9 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/sweep.json")
     args = ap.parse_args()
 
-    from carecomplex.experiment import load_experiment
+    from carecomplex.experiments.design import load_experiment
+    from carecomplex.experiments.sweep import run_sweep
     from carecomplex.store import read_results
-    from carecomplex.sweep import run_sweep
 
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:

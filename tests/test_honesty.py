@@ -11,8 +11,8 @@ import pytest
 
 from carecomplex.metrics import summary
 from carecomplex.model import CareModel
-from carecomplex.runner import interval
 from carecomplex.scenarios import load
+from carecomplex.stats import interval
 
 SEEDS = range(1, 7)
 SMALL = {"population": {"persons": 4000}, "run": {"years": 5}}

@@ -219,6 +219,7 @@ class Journey:
 def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None = None):
     """Weekly journeys of a persona in both arms of a claim (one seed)."""
     from carecomplex.model import CareModel
+    from carecomplex.state import Journey as Column
     from carecomplex.state import Persona
 
     c = claim_result.claim
@@ -230,15 +231,15 @@ def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None
         if not len(idx):
             continue
         j = int(np.searchsorted(m.tracked, idx[0]))
-        cum = m.journeys[:, j, 0]
+        cum = m.journeys[:, j, Column.COST]
         out.append(
             Journey(
                 f"{name}: {getattr(c, name)}",
                 persona,
                 np.diff(np.concatenate([[0.0], cum])),
-                m.journeys[:, j, 1],
-                m.journeys[:, j, 2],
-                m.journeys[:, j, 3],
+                m.journeys[:, j, Column.CRISES],
+                m.journeys[:, j, Column.TRUST],
+                m.journeys[:, j, Column.EPISODES],
             )
         )
     return out
