@@ -69,7 +69,11 @@ GROUPS = {
     "life": params_mod.LifeParams,
     "crisis": params_mod.CrisisParams,
     "capacity": params_mod.CapacityParams,
+    "support": params_mod.SupportParams,
     "trust": params_mod.TrustParams,
+    "gaming": params_mod.GamingParams,
+    "housing": params_mod.HousingParams,
+    "treatment": params_mod.TreatmentParams,
     "workforce": params_mod.WorkforceParams,
     "levers": params_mod.RegimeLevers,
 }
