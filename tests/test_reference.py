@@ -22,10 +22,14 @@ from carecomplex.costs import item_holders, item_pence
 from carecomplex.params import (
     CapacityParams,
     CrisisParams,
+    GamingParams,
+    HousingParams,
     LifeParams,
     Params,
     PopulationParams,
     RegimeLevers,
+    SupportParams,
+    TreatmentParams,
     TrustParams,
     WorkforceParams,
 )
@@ -263,7 +267,11 @@ def kernel_parameters(draw) -> KP:
         life=draw(group(LifeParams)),
         crisis=draw(group(CrisisParams)),
         capacity=draw(group(CapacityParams)),
+        support=draw(group(SupportParams)),
         trust=draw(group(TrustParams)),
+        gaming=draw(group(GamingParams)),
+        housing=draw(group(HousingParams)),
+        treatment=draw(group(TreatmentParams)),
         workforce=draw(group(WorkforceParams)),
     )
     levers = draw(corners | group(RegimeLevers))
@@ -456,7 +464,7 @@ def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
                         sums,
                         params.regime,
                         params.learning,
-                        dose_ref(params.capacity),
+                        dose_ref(params.capacity, params.learning),
                     )
         seen += worlds["kernel"].books.events.sum(axis=(0, 2))
     # The weeks compared exercised the main paths of every kernel.

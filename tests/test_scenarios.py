@@ -74,7 +74,8 @@ def test_siloed_and_alliance_are_the_documented_corners() -> None:
     for lever in ("information_sharing", "continuity", "whole_person", "shared_learning"):
         assert getattr(a.regime, lever) > getattr(s.regime, lever), f"alliance {lever} higher"
     # Only the levers differ: the world is the same.
-    for group in ("population", "life", "crisis", "capacity", "trust", "learning", "run"):
+    world = ("population", "life", "crisis", "capacity", "support", "trust", "learning")
+    for group in (*world, "gaming", "housing", "treatment", "workforce", "run"):
         assert getattr(s, group) == getattr(a, group), f"siloed/alliance differ in {group}"
 
 

@@ -2,8 +2,9 @@
 
 Structural checks that keep the engine the way issue 14 left it: every function takes
 at most ``MAX_PARAMS`` parameters, the kernel parameters ``KP`` are filled by name, the
-entity tables are generated from the one schema, and no module imports a private name
-from another or sits on an import circle.
+entity tables are generated from the one schema, no module imports a private name
+from another or sits on an import circle, and kernel code holds no behavioural number
+that is not a parameter (issue 15 item 8).
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ GROUPS = {
     "life": params_mod.LifeParams,
     "crisis": params_mod.CrisisParams,
     "capacity": params_mod.CapacityParams,
+    "support": params_mod.SupportParams,
     "trust": params_mod.TrustParams,
+    "gaming": params_mod.GamingParams,
+    "housing": params_mod.HousingParams,
+    "treatment": params_mod.TreatmentParams,
     "workforce": params_mod.WorkforceParams,
     "levers": params_mod.RegimeLevers,
 }
@@ -213,3 +218,118 @@ def test_no_import_circle_runs_through_an_engine_module() -> None:
 
     circles = sorted(m for m in engine if reaches(m, m))
     assert not circles, f"engine modules on an import circle: {circles}"
+
+
+# --------------------------------------------------------------------------------------
+# Every behavioural constant is a parameter: the kernels hold no other numbers.
+# --------------------------------------------------------------------------------------
+
+# The code the rule covers: the kernels, their twins, and the step's other arithmetic.
+KERNEL_CODE = [
+    *(f"processes/{p.name}" for p in sorted((SRC / "processes").glob("*.py"))),
+    *(f"reference/{p.name}" for p in sorted((SRC / "reference").glob("*.py"))),
+    "regimes.py",
+    "model.py",
+]
+
+# Numbers allowed anywhere: identities (0, 1; -1 is the unary minus of 1), and integer
+# subscripts (array indices such as ``shape[2]`` or ``pull[3]``, skipped below).
+ANYWHERE = {0, 1}
+
+# Numbers allowed in one scope, (file, scope) -> numbers; a scope is a function, a class
+# body or a module-level constant (by the names it assigns). None of them is behaviour.
+# Structural tables of state.py (DOMAIN_COUPLING, CRISIS_WEIGHTS, CRISIS_KIND) are model
+# structure and live outside this code; they are not parameters either.
+ALLOWED: dict[tuple[str, str], set[float]] = {
+    # Bit flags and outcome codes (state encodings).
+    ("processes/common.py", "REREFERRAL"): {2},
+    ("processes/access.py", "NEW_APPLICATION, REREFERRED, SKIMMED"): {2, 4},
+    ("processes/access.py", "QUEUED, ACCEPTED, REJECTED"): {2},
+    ("processes/life.py", "Ablate"): {2, 4, 8, 16, 32},
+    # Definitions of two counted statistics (Event.READMISSION_30D, Event.REOFFENCE_1Y):
+    # what is measured, not what happens.
+    ("processes/common.py", "READMIT_WEEKS"): {4},
+    ("processes/common.py", "REOFFEND_WEEKS"): {52},
+    # Binary-heap index arithmetic (children 2j + 1, 2j + 2; heapify from n // 2 - 1).
+    ("processes/access.py", "_sift_down"): {2},
+    ("processes/access.py", "_sift_key"): {2},
+    ("processes/access.py", "_serve"): {2},
+    # Two budget draws per slot: draw indices 2k and 2k + 1 of the BUDGET stream.
+    ("processes/support.py", "_budget"): {2},
+    ("reference/support.py", "_budget"): {2},
+    # Chunking of parallel integer counts (results are the same for any value).
+    ("processes/workforce.py", "WF_BLOCKS"): {8},
+    # Numerical method: noise scaling, the bound table of the crisis hazard and its safety
+    # margins (they decide only when an exponential is evaluated, never the outcome).
+    ("processes/life.py", "SQRT3"): {1.7320508075688772},
+    ("reference/life.py", "SQRT3"): {3.0},
+    ("processes/life.py", "EXP_BINS"): {64},
+    ("processes/life.py", "<module>"): {8},  # assert N_DOMAINS == 8 (eight registers)
+    ("processes/life.py", "_life_bounds"): {1e-9, 1e-12, 1e-6},
+    ("processes/life.py", "_life_range"): {2.0, 1e-6, 2e-12, 1e-12},  # 2u - 1 on [-1, 1)
+    ("reference/life.py", "_needs"): {2.0},  # 2u - 1 on [-1, 1)
+    # Benchmarks only (Ablate flags): fixed stand-ins for draws.
+    ("processes/life.py", "STAND_IN"): {0.5, 0.3, 0.9},
+    ("processes/life.py", "STAND_IN_STEP"): {1e-9},
+    ("processes/life.py", "STAND_IN_NOISE"): {0.125},
+    # The mean of a pair (two services' results or overloads; two joint-working levers).
+    ("processes/learning.py", "pair_mean"): {0.5},
+    # Pence to pounds in the recorded journeys.
+    ("model.py", "_record_journeys"): {100.0},
+}
+
+
+def _literals(path: Path):
+    """(scope, number, line) of each numeric literal outside subscripts and docstrings."""
+    tree = ast.parse(path.read_text())
+    out = []
+
+    def visit(node, scope: str) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            scope = node.name
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and scope == "<module>":
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            scope = ", ".join(ast.unparse(n) for n in names)
+        if isinstance(node, ast.Subscript):
+            visit(node.value, scope)  # the index itself is an address, not a number
+            return
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+        ):
+            out.append((scope, node.value, node.lineno))
+        for child in ast.iter_child_nodes(node):
+            visit(child, scope)
+
+    visit(tree, "<module>")
+    return out
+
+
+@pytest.mark.parametrize("name", KERNEL_CODE)
+def test_kernel_code_holds_no_behavioural_number(name: str) -> None:
+    """A number in kernel code is a parameter (``params.py``, through ``KP``) unless it is
+    an identity, an index or on the commented allow-list above."""
+    bad = [
+        f"line {line}: {value!r} (in {scope})"
+        for scope, value, line in _literals(SRC / name)
+        if value not in ANYWHERE and value not in ALLOWED.get((name, scope), set())
+    ]
+    assert not bad, (
+        f"{name}: numbers that are not parameters: {bad}. Make each a parameter with unit, "
+        "range and source (params.py, KP_SOURCES), or, if it is not behaviour, add it to "
+        "ALLOWED with a comment saying why."
+    )
+
+
+def test_the_literal_allow_list_names_only_what_exists() -> None:
+    """No stale entry: each allowed number still occurs in its scope."""
+    seen = {(name, scope, v) for name in KERNEL_CODE for scope, v, _ in _literals(SRC / name)}
+    stale = [
+        f"{name} {scope}: {v!r}"
+        for (name, scope), values in ALLOWED.items()
+        for v in values
+        if (name, scope, v) not in seen
+    ]
+    assert not stale, f"allow-list entries with no such number: {stale}"

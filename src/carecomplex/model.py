@@ -129,7 +129,9 @@ class CareModel(mesa.Model):
         support.support(key, t, kp, per, wk, sv, info, books)
         # 5. Learning.
         p = self.params
-        learning.learn(sv, books.service_sums, lv, p.learning, learning.dose_ref(p.capacity))
+        learning.learn(
+            sv, books.service_sums, lv, p.learning, learning.dose_ref(p.capacity, p.learning)
+        )
         # 6. Workforce.
         uid_before = self._next_uid
         self._next_uid = workforce.workforce(key, t, kp, self._next_uid, per, wk, sv, books)

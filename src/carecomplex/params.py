@@ -2,9 +2,11 @@
 
 Every parameter is a field of a frozen dataclass declared with :func:`param`, which
 records its unit, allowed range, source and meaning. The groups split the world
-(*uncertainties*: ``population``, ``life``, ``crisis``, ``trust``, ``learning``,
-``workforce``, ``capacity``) from the policy choices (*levers*: ``regime``), so sweeps
-can vary either without touching the other.
+(*uncertainties*: ``population``, ``life``, ``crisis``, ``capacity``, ``support``,
+``trust``, ``learning``, ``gaming``, ``housing``, ``treatment``, ``workforce``) from the
+policy choices (*levers*: ``regime``), so sweeps can vary either without touching the
+other. Every behavioural constant of the process kernels is one of these parameters
+(``tests/test_structure.py`` holds the kernels to a short allow-list of literals).
 
 :func:`from_dict` builds a :class:`Params` from nested mappings (a parsed scenario
 file) and raises :class:`ParamError` naming the key and the allowed range for unknown
@@ -116,6 +118,32 @@ class LifeParams:
         "Share of need reduced by support that lowers the set point (durable recovery).",
     )
     scar: float = param(0.01, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
+    resilience_buffer: float = param(
+        0.5, 0.0, 1.0, "fraction", "Share of a life shock absorbed at full personal resilience."
+    )
+    family_excess_need: float = param(
+        0.35,
+        0.0,
+        1.0,
+        "need",
+        "Mean need of a household member above which the member depletes family support.",
+    )
+    alone_support: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "support",
+        "Ceiling of family support of a person living alone with the highest social-connection "
+        "need (the ceiling rises with connection, see alone_connection).",
+    )
+    alone_connection: float = param(
+        0.4,
+        0.0,
+        1.0,
+        "support",
+        "Rise of that ceiling from the highest to no social-connection need: a person living "
+        "alone has support up to alone_support + alone_connection x (1 - connection need).",
+    )
 
 
 @dataclass(frozen=True)
@@ -131,7 +159,11 @@ class CrisisParams:
         "Log-hazard increase per unit of weighted need (complexity raises crises).",
     )
     complexity_slope: float = param(
-        0.8, 0.0, 5.0, "log-hazard", "Extra log-hazard per domain above 0.5 need, beyond the first."
+        0.8,
+        0.0,
+        5.0,
+        "log-hazard",
+        "Extra log-hazard per high-need domain (need above high_need), beyond the first.",
     )
     trust_protection: float = param(
         0.28,
@@ -179,6 +211,28 @@ class CrisisParams:
         "need",
         "Housing need above which a person is in emergency/temporary accommodation.",
     )
+    high_need: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "need",
+        "Need above which a domain counts as high for complexity in the crisis hazard.",
+    )
+    ambulance_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that an A&E crisis comes by ambulance (admissions always do).",
+    )
+    mortality_physical_weight: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "weight",
+        "Weight of physical-health need in the need that drives the death hazard; substance "
+        "need has the rest (1 - weight).",
+    )
 
 
 @dataclass(frozen=True)
@@ -222,6 +276,25 @@ class CapacityParams:
         2.0,
         "fraction",
         "Extra caseload services take on at full target pressure (targets speed access).",
+    )
+    dose_hours: float = param(
+        2.0,
+        0.25,
+        20.0,
+        "hours/week",
+        "Contact hours a week at which dose is the effect; the effect scales with "
+        "contact_hours / dose_hours.",
+    )
+    ration_fill: float = param(
+        0.85,
+        0.1,
+        1.0,
+        "utilisation",
+        "Utilisation from which a service applies its full stated eligibility; below it the "
+        "threshold in force falls linearly toward the seeking threshold (an idle service).",
+    )
+    reject_cooldown: int = param(
+        8, 0, 52, "weeks", "Weeks a rejected person waits before seeking help again."
     )
 
 
@@ -309,6 +382,45 @@ class TrustParams:
     disengage: float = param(
         0.02, 0.0, 1.0, "1/week", "Weekly drop-out hazard from an episode at zero trust."
     )
+    build_match_floor: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Trust building of a contact that matches none of the person's needs, relative to a "
+        "full match (build x (floor + (1 - floor) x match)).",
+    )
+    system_rate: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "fraction",
+        "Speed at which trust in services in general follows trust in the worker, as a share "
+        "of build.",
+    )
+    retell_divisor: float = param(
+        3.0,
+        1.0,
+        100.0,
+        "divisor",
+        "Trust lost by telling the story again at a repeat assessment is erode divided by this.",
+    )
+    reallocation_loss: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of erode lost from trust in services when a relationship is reallocated "
+        "(no continuity).",
+    )
+    colleague_cover: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of the trust lost when a worker leaves that a known colleague saves at full "
+        "continuity.",
+    )
 
 
 @dataclass(frozen=True)
@@ -332,6 +444,164 @@ class LearningParams:
         1.0,
         "1/week",
         "Weekly loss of inter-service trust per unit of overload (partners retreat into silos).",
+    )
+    info_weight: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "weight",
+        "Weight of information received from partners in a service's thinking; its own "
+        "knowledge has the rest.",
+    )
+    plateau: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "knowledge",
+        "Knowledge ceiling of local (single-loop) learning; shared learning x thinking raises "
+        "the ceiling toward 1 (double loop).",
+    )
+    diffusion: float = param(
+        4.0,
+        0.0,
+        20.0,
+        "multiplier",
+        "Speed of practice diffusing along partner trust under shared learning, relative to rate.",
+    )
+    reference_need: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "need",
+        "Need whose reduction by a fully effective contact counts as full results "
+        "(dose_ref = dose x contact_hours / dose_hours x reference_need).",
+    )
+
+
+@dataclass(frozen=True)
+class SupportParams:
+    """Support contacts: skill, engagement, match, disclosure and reallocation."""
+
+    knowledge_floor: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Skill a worker applies at a service with no practice knowledge, relative to full "
+        "knowledge (floor + (1 - floor) x knowledge).",
+    )
+    engage_floor: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "fraction",
+        "Engagement of a person with no trust in the worker (floor + (1 - floor) x trust).",
+    )
+    match_floor: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Effect of a contact whose effort matches none of the person's needs, relative to a "
+        "full match (floor + (1 - floor) x match).",
+    )
+    disclosure: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of a need outside the remit, and not shared between services, that a person "
+        "at full trust discloses to the worker.",
+    )
+    reallocation: float = param(
+        0.15,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability that a relationship ends and the case goes back to duty, at no "
+        "continuity (scaled by 1 - continuity).",
+    )
+
+
+@dataclass(frozen=True)
+class GamingParams:
+    """Gaming of targets: what a gaming service does to complex cases and episodes."""
+
+    skim: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a fully gaming service rejects a fully complex case (cream-skimming).",
+    )
+    closure: float = param(
+        0.05,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability that a fully gaming service closes an open episode early.",
+    )
+    high_need: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "need",
+        "Need above which a domain counts toward a case's complexity as a service sees it.",
+    )
+    full_complexity: float = param(
+        4.0,
+        1.0,
+        8.0,
+        "domains",
+        "High-need domains of a fully complex case: skimming and the demotion in the queue "
+        "(in weeks of waiting) scale with gaming x high-need domains / full_complexity.",
+    )
+
+
+@dataclass(frozen=True)
+class HousingParams:
+    """Tenancies the flexible budget buys (a one-off purchase with a lasting effect)."""
+
+    purchase_rate: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability, per open episode of a person in emergency accommodation, that a "
+        "full flexible budget funds a tenancy (scaled by flexible_budget).",
+    )
+    need_drop: float = param(0.25, 0.0, 1.0, "need", "Housing need removed by a funded tenancy.")
+    setpoint_drop: float = param(
+        0.25,
+        0.0,
+        1.0,
+        "need",
+        "Housing set point removed by a funded tenancy (for ever: no rent, no failure).",
+    )
+
+
+@dataclass(frozen=True)
+class TreatmentParams:
+    """Substance-use treatment courses the flexible budget buys."""
+
+    purchase_rate: float = param(
+        0.1,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability, per open episode of a person with high substance need, that a "
+        "full flexible budget funds a treatment course (scaled by flexible_budget).",
+    )
+    need_threshold: float = param(
+        0.5, 0.0, 1.0, "need", "Substance need above which the budget may fund treatment."
+    )
+    weeks: int = param(26, 0, 104, "weeks", "Length of a funded treatment course.")
+    effect: float = param(
+        0.006,
+        0.0,
+        0.1,
+        "need/week",
+        "Substance set point removed per week of treatment (for ever: no drop-out, no relapse).",
     )
 
 
@@ -361,6 +631,16 @@ class WorkforceParams:
         "burnout",
         "Burnout added per unit of regime change to workers with low tolerance of ambiguity.",
     )
+    burnout_skill_loss: float = param(
+        0.5, 0.0, 1.0, "fraction", "Share of a worker's skill lost in contacts at full burnout."
+    )
+    growth_knowledge_floor: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Skill growth at a service with no practice knowledge, relative to full knowledge.",
+    )
 
 
 @dataclass(frozen=True)
@@ -370,6 +650,14 @@ class TransitionParams:
     week: int = param(-1, -1, 5200, "week", "Week of the switch (-1 = no transition).")
     learning_weeks: float = param(
         52.0, 0.0, 520.0, "weeks", "Time constant of the learning curve toward the new levers."
+    )
+    cap_switch: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of the learning curve done at which the episode clock switches to the new "
+        "regime's (0 means no clock, so it switches rather than blends).",
     )
 
 
@@ -393,8 +681,12 @@ class Params:
     crisis: CrisisParams = field(default_factory=CrisisParams)
     capacity: CapacityParams = field(default_factory=CapacityParams)
     regime: RegimeLevers = field(default_factory=RegimeLevers)
+    support: SupportParams = field(default_factory=SupportParams)
     trust: TrustParams = field(default_factory=TrustParams)
     learning: LearningParams = field(default_factory=LearningParams)
+    gaming: GamingParams = field(default_factory=GamingParams)
+    housing: HousingParams = field(default_factory=HousingParams)
+    treatment: TreatmentParams = field(default_factory=TreatmentParams)
     workforce: WorkforceParams = field(default_factory=WorkforceParams)
     transition: TransitionParams = field(default_factory=TransitionParams)
     after: RegimeLevers = field(default_factory=RegimeLevers)
@@ -417,8 +709,12 @@ _GROUP_TYPES = {
     "crisis": CrisisParams,
     "capacity": CapacityParams,
     "regime": RegimeLevers,
+    "support": SupportParams,
     "trust": TrustParams,
     "learning": LearningParams,
+    "gaming": GamingParams,
+    "housing": HousingParams,
+    "treatment": TreatmentParams,
     "workforce": WorkforceParams,
     "transition": TransitionParams,
     "after": RegimeLevers,

@@ -26,8 +26,8 @@ def levers_at(params: Params, week: int) -> RegimeLevers:
     mixed = {}
     for f in dataclasses.fields(RegimeLevers):
         x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "episode_cap":  # 0 means "no clock": switch half-way, don't blend
-            mixed[f.name] = y if done >= 0.5 else x
+        if f.name == "episode_cap":  # 0 means "no clock": switch part-way, don't blend
+            mixed[f.name] = y if done >= tr.cap_switch else x
         else:
             mixed[f.name] = x + (y - x) * done
     return RegimeLevers(**mixed)
@@ -46,8 +46,8 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
     """The kernels' :class:`KP` for one week, each field filled by name (``KP_SOURCES``).
 
     Args:
-        p: the run's parameters (groups ``life``, ``crisis``, ``capacity``, ``trust``,
-            ``workforce``).
+        p: the run's parameters (groups ``life``, ``crisis``, ``capacity``, ``support``,
+            ``trust``, ``gaming``, ``housing``, ``treatment``, ``workforce``).
         lv: the levers in force this week.
         friction_load: this week's friction of change on workers.
     """
@@ -55,7 +55,11 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
         "life": p.life,
         "crisis": p.crisis,
         "capacity": p.capacity,
+        "support": p.support,
         "trust": p.trust,
+        "gaming": p.gaming,
+        "housing": p.housing,
+        "treatment": p.treatment,
         "workforce": p.workforce,
         "levers": lv,
         "week": _Week(friction_load),

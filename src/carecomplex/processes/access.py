@@ -50,9 +50,6 @@ from carecomplex.processes.common import (
 from carecomplex.rng import draw_at, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
 
-REJECT_COOLDOWN = 8  # weeks before a rejected person seeks help again
-SKIM = 0.25  # rejection probability of a 4-domain case at full gaming (cream-skimming)
-
 # Flags of an applicant (AccessScratch.flags) and outcomes (AccessScratch.outcome).
 NEW_APPLICATION, REREFERRED, SKIMMED = 1, 2, 4
 QUEUED, ACCEPTED, REJECTED = 0, 1, 2
@@ -162,10 +159,10 @@ def threshold(kp, load: int, capacity: int) -> float:
     """Eligibility rations capacity: a service with room accepts below its threshold.
 
     The threshold in force rises from the seeking threshold (idle service) to the
-    stated eligibility as the service fills up (85 % utilisation and above).
+    stated eligibility as the service fills up (``capacity.ration_fill`` and above).
     """
     lo = min(kp.seek_threshold, kp.eligibility)
-    fill = min(1.0, load / (0.85 * max(1, capacity)))
+    fill = min(1.0, load / (kp.ration_fill * max(1, capacity)))
     return lo + (kp.eligibility - lo) * fill
 
 
@@ -228,12 +225,12 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             continue
         nhigh = 0
         for dd in range(N_DOMAINS):
-            if need[i, dd] > 0.5:
+            if need[i, dd] > kp.gaming_high_need:
                 nhigh += 1
         cand[top] = i
         want[top] = d
         u = draw_at(entity_key(sk_prio, me, t), 0)
-        prio[top] = wait_weeks[i] + u - s_gaming[d] * nhigh / 4.0
+        prio[top] = wait_weeks[i] + u - s_gaming[d] * nhigh / kp.full_complexity
         f = np.uint8(0)
         if wait_service[i] != d:  # a new application: assessed now, decided in B
             g = complex_[i]
@@ -251,12 +248,13 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             elif assessed[i] == 1:
                 charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
                 ev[c, EV_REASSESS, g] += 1
-                sys_trust[i] *= 1.0 - kp.trust_erode / 3.0  # telling the story again
+                sys_trust[i] *= 1.0 - kp.trust_erode / kp.retell_divisor  # telling it again
             else:
                 charge(i, I_ASSESS, 1.0, g, c, cost, led, pence, holder)
                 ev[c, EV_ASSESS, g] += 1
                 assessed[i] = 1
-            if draw_at(entity_key(sk_gaming, me, t), 0) < SKIM * s_gaming[d] * nhigh / 4.0:
+            skim = kp.skim * s_gaming[d] * nhigh / kp.full_complexity
+            if draw_at(entity_key(sk_gaming, me, t), 0) < skim:
                 f |= np.uint8(SKIMMED)
         flags[top] = f
         top += 1
@@ -301,7 +299,7 @@ def _effects_chunk(c, m, kp, scratch, per, books, led, ev):
             charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
             sys_trust[i] *= 1.0 - kp.trust_erode
             unmet[i] = 1
-            cooldown[i] = REJECT_COOLDOWN
+            cooldown[i] = kp.reject_cooldown
             wait_service[i] = -1
             wait_weeks[i] = 0
         elif outcome[j] == ACCEPTED:

@@ -32,6 +32,10 @@ class KP(NamedTuple):
     family_recovery: float
     recovery_gain: float
     scar: float
+    resilience_buffer: float
+    family_excess_need: float
+    alone_support: float
+    alone_connection: float
     base_rate: float
     need_slope: float
     complexity_slope: float
@@ -45,6 +49,9 @@ class KP(NamedTuple):
     custody_prison: float
     prison_weeks: float
     homeless_threshold: float
+    high_need: float
+    ambulance_share: float
+    mortality_physical_weight: float
     caseload: int
     contact_hours: float
     dose: float
@@ -52,6 +59,9 @@ class KP(NamedTuple):
     stable_need: float
     discharge_margin: float
     target_stretch: float
+    dose_hours: float
+    ration_fill: float
+    reject_cooldown: int
     target_pressure: float
     episode_cap: int
     eligibility: float
@@ -59,9 +69,30 @@ class KP(NamedTuple):
     continuity: float
     whole_person: float
     flexible_budget: float
+    knowledge_floor: float
+    engage_floor: float
+    match_floor: float
+    disclosure: float
+    reallocation: float
     trust_build: float
     trust_erode: float
     disengage: float
+    build_match_floor: float
+    system_rate: float
+    retell_divisor: float
+    reallocation_loss: float
+    colleague_cover: float
+    skim: float
+    gaming_closure: float
+    gaming_high_need: float
+    full_complexity: float
+    housing_purchase_rate: float
+    housing_need_drop: float
+    housing_setpoint_drop: float
+    treatment_purchase_rate: float
+    treatment_need_threshold: float
+    treatment_weeks: int
+    treatment_effect: float
     burnout_rate: float
     burnout_recovery: float
     target_strain: float
@@ -69,6 +100,8 @@ class KP(NamedTuple):
     burnout_turnover: float
     novice_skill: float
     skill_growth: float
+    burnout_skill_loss: float
+    growth_knowledge_floor: float
     friction_load: float
 
 
@@ -83,30 +116,48 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     **_same(
         "life",
         "reversion noise coupling shock_rate shock_size family_buffer family_strain "
-        "family_recovery recovery_gain scar",
+        "family_recovery recovery_gain scar resilience_buffer family_excess_need "
+        "alone_support alone_connection",
     ),
     **_same(
         "crisis",
         "base_rate need_slope complexity_slope trust_protection family_protection "
         "unmet_multiplier crisis_harm base_mortality mortality_slope crisis_death "
-        "custody_prison prison_weeks homeless_threshold",
+        "custody_prison prison_weeks homeless_threshold high_need ambulance_share "
+        "mortality_physical_weight",
     ),
     **_same(
         "capacity",
-        "caseload contact_hours dose seek_threshold stable_need discharge_margin target_stretch",
+        "caseload contact_hours dose seek_threshold stable_need discharge_margin "
+        "target_stretch dose_hours ration_fill reject_cooldown",
     ),
     **_same(
         "levers",
         "target_pressure episode_cap eligibility information_sharing continuity "
         "whole_person flexible_budget",
     ),
+    **_same("support", "knowledge_floor engage_floor match_floor disclosure reallocation"),
     "trust_build": ("trust", "build"),
     "trust_erode": ("trust", "erode"),
-    "disengage": ("trust", "disengage"),
+    **_same(
+        "trust",
+        "disengage build_match_floor system_rate retell_divisor reallocation_loss colleague_cover",
+    ),
+    "skim": ("gaming", "skim"),
+    "gaming_closure": ("gaming", "closure"),
+    "gaming_high_need": ("gaming", "high_need"),
+    "full_complexity": ("gaming", "full_complexity"),
+    "housing_purchase_rate": ("housing", "purchase_rate"),
+    "housing_need_drop": ("housing", "need_drop"),
+    "housing_setpoint_drop": ("housing", "setpoint_drop"),
+    "treatment_purchase_rate": ("treatment", "purchase_rate"),
+    "treatment_need_threshold": ("treatment", "need_threshold"),
+    "treatment_weeks": ("treatment", "weeks"),
+    "treatment_effect": ("treatment", "effect"),
     **_same(
         "workforce",
         "burnout_rate burnout_recovery target_strain turnover burnout_turnover "
-        "novice_skill skill_growth",
+        "novice_skill skill_growth burnout_skill_loss growth_knowledge_floor",
     ),
     "friction_load": ("week", "friction_load"),
 }
@@ -138,6 +189,12 @@ SS_MATCH, SS_REDUCED = int(ServiceSum.MATCH), int(ServiceSum.NEED_REDUCED)
 WB_SUM, WB_ALIVE = int(WellbeingSum.SUM), int(WellbeingSum.ALIVE)
 
 REREFERRAL = np.uint8(2)  # bit of `assessed`: closed with need left, to be re-referred
+
+# Windows of two counted statistics (their definitions, not behaviour): an admission
+# within 4 weeks of the last (Event.READMISSION_30D), a custody within 52 weeks of the
+# last (Event.REOFFENCE_1Y).
+READMIT_WEEKS = 4
+REOFFEND_WEEKS = 52
 
 
 @nb.njit(cache=True, inline="always")

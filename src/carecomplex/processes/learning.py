@@ -24,9 +24,18 @@ def information(levers: RegimeLevers, partner_trust: np.ndarray) -> np.ndarray:
     return levers.information_sharing * off
 
 
-def dose_ref(cap: CapacityParams) -> float:
-    """Need reduction per episode-week of a fully effective contact (the scale of results)."""
-    return cap.dose * cap.contact_hours / 2.0 * 0.5
+def dose_ref(cap: CapacityParams, lp: LearningParams) -> float:
+    """Need reduction per episode-week of a fully effective contact (the scale of results).
+
+    A contact at full skill, engagement and match removes ``dose x contact_hours /
+    dose_hours`` of the need its effort meets; results count it at ``reference_need``.
+    """
+    return cap.dose * cap.contact_hours / cap.dose_hours * lp.reference_need
+
+
+def pair_mean(a, b):
+    """The mean of two values (of a pair of services, or of two levers)."""
+    return 0.5 * (a + b)
 
 
 def learn(
@@ -57,24 +66,26 @@ def learn(
         sv.results[:] = 0.0
     # Thinking: shared understanding = information reaching the service + own knowledge.
     info = information(levers, sv.partner_trust)
-    sv.thinking[:] = 0.5 * info + 0.5 * sv.knowledge
+    sv.thinking[:] = lp.info_weight * info + (1.0 - lp.info_weight) * sv.knowledge
     # Learning: single-loop toward a local plateau; double-loop raises the ceiling and
     # spreads practice along trusted partnerships.
     k = sv.knowledge
-    ceiling = 0.5 + 0.5 * levers.shared_learning * sv.thinking
+    ceiling = lp.plateau + (1.0 - lp.plateau) * levers.shared_learning * sv.thinking
     pt = sv.partner_trust.copy()
     np.fill_diagonal(pt, 0.0)
     diffuse = (pt * (k[None, :] - k[:, None])).sum(axis=1) / max(1, len(k) - 1)
     sv.knowledge[:] = np.clip(
-        k + lp.rate * (ceiling - k) + levers.shared_learning * lp.rate * diffuse * 4.0, 0.0, 1.0
+        k + lp.rate * (ceiling - k) + levers.shared_learning * lp.rate * diffuse * lp.diffusion,
+        0.0,
+        1.0,
     )
     # Relationships between services grow with joint working and shared results, and
     # erode under overload: partners retreat into silos.
-    joint = 0.5 * (levers.information_sharing + levers.shared_learning)
+    joint = pair_mean(levers.information_sharing, levers.shared_learning)
     res = sv.results
     overload = np.clip(sv.queue / np.maximum(1, sv.capacity), 0.0, 1.0)
-    grow = lp.partner_trust_build * joint * 0.5 * (res[:, None] + res[None, :])
-    shrink = lp.overload_retreat * 0.5 * (overload[:, None] + overload[None, :])
+    grow = lp.partner_trust_build * joint * pair_mean(res[:, None], res[None, :])
+    shrink = lp.overload_retreat * pair_mean(overload[:, None], overload[None, :])
     p2 = sv.partner_trust
     p2 += grow * (1.0 - p2) - shrink * p2
     np.clip(p2, 0.0, 1.0, out=p2)

@@ -45,6 +45,8 @@ from carecomplex.processes.common import (
     I_EA,
     I_MH,
     I_PRISON,
+    READMIT_WEEKS,
+    REOFFEND_WEEKS,
     S_AMB,
     S_CRISIS,
     S_DEATH,
@@ -64,6 +66,11 @@ assert N_DOMAINS == 8, "the life step accumulates the coupling pull in eight reg
 
 EXP_BINS = 64  # bins of the weighted need in the crisis-hazard bound table
 SQRT3 = 1.7320508075688772  # scales uniform noise on [-1, 1) to unit variance
+# Benchmarks only (Ablate.ALL_DRAWS): fixed stand-ins for the shock, crisis and death
+# draws, made person-dependent by STAND_IN_STEP per person id; NOISE_DRAWS: 1/8 per domain.
+STAND_IN = (0.5, 0.3, 0.9)
+STAND_IN_STEP = 1e-9
+STAND_IN_NOISE = 0.125
 
 
 class Ablate(IntFlag):
@@ -181,11 +188,11 @@ def _family(f, kp, start, size, support, alive, need) -> None:
             m = 0.0
             for d in range(N_DOMAINS):
                 m += need[i, d]
-            excess += max(0.0, m / N_DOMAINS - 0.35)
+            excess += max(0.0, m / N_DOMAINS - kp.family_excess_need)
     s = support[f]
     s += kp.family_recovery * (1.0 - s) - kp.family_strain * excess * s
     if size[f] == 1:  # living alone: only social connection supports
-        s = min(s, 0.3 + 0.4 * (1.0 - need[start[f], D_CONNECTION]))
+        s = min(s, kp.alone_support + kp.alone_connection * (1.0 - need[start[f], D_CONNECTION]))
     support[f] = clip01(s)
 
 
@@ -278,9 +285,9 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         fs = fam_support[family[i]]
         if no_draws:
             ek = np.uint64(me)
-            u_shock = 0.5 + 1e-9 * me
-            u_crisis = 0.3 + 1e-9 * me
-            u_death = 0.9 + 1e-9 * me
+            u_shock = STAND_IN[0] + STAND_IN_STEP * me
+            u_crisis = STAND_IN[1] + STAND_IN_STEP * me
+            u_death = STAND_IN[2] + STAND_IN_STEP * me
         else:
             ek = entity_key(sk_noise, me, t)
             u_shock = draw_at(entity_key(sk_shock, me, t), 0)
@@ -303,7 +310,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         pull[4], pull[5], pull[6], pull[7] = p4, p5, p6, p7
         if no_noise:
             for d in range(N_DOMAINS):
-                u_noise[d] = 0.125 * d
+                u_noise[d] = STAND_IN_NOISE * d
         else:
             for d in range(N_DOMAINS):
                 u_noise[d] = draw_at(ek, d)
@@ -314,7 +321,8 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
         if u_shock < kp.shock_rate:
             k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)
-            new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * resilience[i])
+            rb = kp.resilience_buffer
+            new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - rb * resilience[i])
             shocks[i] += 1
             events[c, EV_SHOCK, g] += 1
         for d in range(N_DOMAINS):
@@ -334,7 +342,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             m = 0
             for d in range(N_DOMAINS):
                 x += crisis_w[d] * need[i, d]
-                if need[i, d] > 0.5:
+                if need[i, d] > kp.high_need:
                     m += 1
             tmax = 0.0
             for k in range(SLOTS):
@@ -357,7 +365,8 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         if alive[i] == 1 and not no_death:
             u = u_death
             if u < hd_max:
-                xm = 0.5 * need[i, D_PHYS] + 0.5 * need[i, D_SUBST]
+                wph = kp.mortality_physical_weight
+                xm = wph * need[i, D_PHYS] + (1.0 - wph) * need[i, D_SUBST]
                 hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
                 if u < 1.0 - np.exp(-hd):
                     alive[i] = 0
@@ -395,16 +404,16 @@ def _crisis(i, me, g, c, key, t, kp, per, books, structure):
     events[c, EV_CRISIS0 + kind, g] += 1
     if kind in (CR_AE, CR_ADM):
         charge(i, I_AE, 1.0, g, c, cost, ledger, pence, holder)
-        if kind == CR_ADM or draw(key, S_AMB, me, t, 0) < 0.5:
+        if kind == CR_ADM or draw(key, S_AMB, me, t, 0) < kp.ambulance_share:
             charge(i, I_AMB, 1.0, g, c, cost, ledger, pence, holder)
     if kind == CR_ADM:
         charge(i, I_ADM, 1.0, g, c, cost, ledger, pence, holder)
-        if t - last_admission[i] <= 4:
+        if t - last_admission[i] <= READMIT_WEEKS:
             events[c, EV_READMIT, g] += 1
         last_admission[i] = t
     elif kind == CR_CUST:
         charge(i, I_CUST, 1.0, g, c, cost, ledger, pence, holder)
-        if t - last_custody[i] <= 52:
+        if t - last_custody[i] <= REOFFEND_WEEKS:
             events[c, EV_REOFF, g] += 1
         last_custody[i] = t
         if draw(key, S_PRISON, me, t, 0) < kp.custody_prison:

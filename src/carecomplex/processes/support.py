@@ -40,12 +40,6 @@ from carecomplex.processes.observation import wellbeing_range
 from carecomplex.rng import draw_at, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
 
-REALLOCATION = 0.15  # weekly chance a relationship ends when there is no continuity
-DISCLOSURE = 0.2  # share of an unshared need a trusting person discloses to a worker
-TENANCY_DROP = 0.25  # housing need and set point removed by a funded tenancy
-TREATMENT_WEEKS = 26  # length of a funded treatment course
-TREATMENT_EFFECT = 0.006  # substance set point removed per treatment week
-
 
 @nb.njit(cache=True, parallel=True)
 def support(key, t, kp, per, wk, sv, info, books):
@@ -99,6 +93,11 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
     sums = books.service_sums
     wp = kp.whole_person
+    # Floors of the linear ramps floor + (1 - floor) * x: knowledge -> skill applied,
+    # match -> effect, match -> trust building.
+    kf, rkf = kp.knowledge_floor, 1.0 - kp.knowledge_floor
+    mf, rmf = kp.match_floor, 1.0 - kp.match_floor
+    tf, rtf = kp.build_match_floor, 1.0 - kp.build_match_floor
     sk_gaming, sk_cont, sk_dis, sk_budget = sk
     known = np.empty(N_DOMAINS)
     base = np.empty(N_DOMAINS)
@@ -114,7 +113,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             treatment_weeks[i] -= 1
             charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
             events[c, EV_TREAT, g] += 1
-            setpoint[i, D_SUBST] = clip01(setpoint[i, D_SUBST] - TREATMENT_EFFECT)
+            setpoint[i, D_SUBST] = clip01(setpoint[i, D_SUBST] - kp.treatment_effect)
         held = False
         for k in range(SLOTS):
             held |= slot_service[i, k] >= 0
@@ -134,9 +133,13 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 continue
             supported = True
             w = slot_worker[i, k]
-            skill = w_skill[w] * (1.0 - 0.5 * w_burnout[w]) * (0.5 + 0.5 * s_knowledge[s])
+            skill = (
+                w_skill[w]
+                * (1.0 - kp.burnout_skill_loss * w_burnout[w])
+                * (kf + rkf * s_knowledge[s])
+            )
             tau = slot_trust[i, k]
-            engage = 0.2 + 0.8 * tau
+            engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
             inf = info[s]
             remit = slot_remit[i, k]
             sb, sn, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
@@ -145,7 +148,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 ntot += nd
                 inr = (remit >> d) & 1
                 base[d] = nd if inr else 0.0
-                known[d] = nd if inr else nd * (inf + (1.0 - inf) * DISCLOSURE * tau)
+                known[d] = nd if inr else nd * (inf + (1.0 - inf) * kp.disclosure * tau)
                 sb += base[d]
                 sn += known[d]
                 nmax = max(nmax, nd)
@@ -164,7 +167,9 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                     match += min(a, need[i, d] / ntot)
             # Need reduced = dose x skill x engagement x match, spread by the effort;
             # lasting change (the set point) needs a trusted relationship.
-            effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+            effect = (
+                kp.dose * skill * engage * (mf + rmf * match) * (kp.contact_hours / kp.dose_hours)
+            )
             reduced = 0.0
             for d in range(N_DOMAINS):
                 a = alloc[d]
@@ -177,9 +182,9 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             if _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks):
                 charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_TEN, g] += 1
-            tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)
+            tau += kp.trust_build * (1.0 - tau) * (tf + rtf * match)
             slot_trust[i, k] = tau
-            sys_trust[i] += 0.1 * kp.trust_build * (tau - sys_trust[i])
+            sys_trust[i] += kp.system_rate * kp.trust_build * (tau - sys_trust[i])
             slot_weeks[i, k] += 1
             sums[c, s, SS_EPISODES] += 1.0
             sums[c, s, SS_TRUST] += tau
@@ -189,14 +194,14 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             focus = (1.0 - wp) * rmax + wp * nmax
             thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
             capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
-            gamed = draw_at(ek_gaming, 1 + k) < 0.05 * s_gaming[s]
+            gamed = draw_at(ek_gaming, 1 + k) < kp.gaming_closure * s_gaming[s]
             # Without continuity the relationship does not last: the case is closed
             # back to duty (a hand-off) and must be re-referred (no consistent worker).
-            if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+            if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
                 slot_service[i, k] = -1
                 handoffs[i] += 1
                 events[c, EV_HANDOFF, g] += 1
-                sys_trust[i] *= 1.0 - 0.5 * kp.trust_erode
+                sys_trust[i] *= 1.0 - kp.reallocation_loss * kp.trust_erode
                 if focus >= thr:
                     assessed[i] |= REREFERRAL
             elif focus < thr or capped or gamed:
@@ -224,15 +229,15 @@ def _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks) -> bool:
     tenancy = False
     if (
         need[i, D_HOUSE] > kp.homeless_threshold
-        and draw_at(ek_budget, 2 * k) < 0.1 * kp.flexible_budget
+        and draw_at(ek_budget, 2 * k) < kp.housing_purchase_rate * kp.flexible_budget
     ):
-        need[i, D_HOUSE] = clip01(need[i, D_HOUSE] - TENANCY_DROP)
-        setpoint[i, D_HOUSE] = clip01(setpoint[i, D_HOUSE] - TENANCY_DROP)
+        need[i, D_HOUSE] = clip01(need[i, D_HOUSE] - kp.housing_need_drop)
+        setpoint[i, D_HOUSE] = clip01(setpoint[i, D_HOUSE] - kp.housing_setpoint_drop)
         tenancy = True
     if (
         treatment_weeks[i] == 0
-        and need[i, D_SUBST] > 0.5
-        and draw_at(ek_budget, 2 * k + 1) < 0.1 * kp.flexible_budget
+        and need[i, D_SUBST] > kp.treatment_need_threshold
+        and draw_at(ek_budget, 2 * k + 1) < kp.treatment_purchase_rate * kp.flexible_budget
     ):
-        treatment_weeks[i] = TREATMENT_WEEKS
+        treatment_weeks[i] = kp.treatment_weeks
     return tenancy

@@ -79,9 +79,10 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
             w_tenure[w] = 0
         else:
             w_tenure[w] += 1
-            w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * (0.5 + 0.5 * s_knowledge[s])
+            kn = kp.growth_knowledge_floor + (1.0 - kp.growth_knowledge_floor) * s_knowledge[s]
+            w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * kn
     # A known colleague (continuity) softens the loss of trust when a worker leaves.
-    loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
+    loss = kp.trust_erode * (1.0 - kp.colleague_cover * kp.continuity)
     n_groups = events.shape[2]
     lost = np.zeros((WF_BLOCKS, n_groups), dtype=np.int64)
     for b in nb.prange(WF_BLOCKS):

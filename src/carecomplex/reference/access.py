@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.processes.access import REJECT_COOLDOWN, SKIM
 from carecomplex.processes.common import KP, REREFERRAL
 from carecomplex.reference.common import F64, bits, charge, count, draw1, flat, n_high
 from carecomplex.rng import Stream
@@ -79,7 +78,8 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
     if len(held) == SLOTS:
         return None  # no room for another episode
     u = draw1(a.key, Stream.PRIORITY, a.pid[i], a.t)
-    gaming = float(a.s_gaming[d]) * n_high(a.need[i].astype(F64)) / 4.0
+    high = n_high(a.need[i].astype(F64), kp.gaming_high_need)
+    gaming = float(a.s_gaming[d]) * high / kp.full_complexity
     return int(a.wait_weeks[i]) + u - gaming, i, d
 
 
@@ -87,10 +87,10 @@ def threshold_in_force(kp: KP, load: int, capacity: int) -> float:
     """Eligibility threshold in force at a service with ``load`` of ``capacity`` held.
 
     Eligibility rations capacity: the threshold rises linearly from the seeking
-    threshold (an idle service) to the stated eligibility at 85 % utilisation.
+    threshold (an idle service) to the stated eligibility at ``ration_fill`` utilisation.
     """
     lo = min(kp.seek_threshold, kp.eligibility)
-    fill = min(1.0, load / (0.85 * max(1, capacity)))
+    fill = min(1.0, load / (kp.ration_fill * max(1, capacity)))
     return lo + (kp.eligibility - lo) * fill
 
 
@@ -130,13 +130,13 @@ def _assess(a, i: int, s: int, g: int) -> bool:
         if not shared:
             charge(a, i, Item.REASSESSMENT, 1.0, g, 0)
             count(a, 0, Event.REASSESSMENT, g)
-            a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.trust_erode / 3.0)
+            a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.trust_erode / kp.retell_divisor)
     else:
         charge(a, i, Item.ASSESSMENT, 1.0, g, 0)
         count(a, 0, Event.ASSESSMENT, g)
         a.assessed[i] = 1
     x = a.need[i].astype(F64)
-    skim = SKIM * float(a.s_gaming[s]) * n_high(x) / 4.0
+    skim = kp.skim * float(a.s_gaming[s]) * n_high(x, kp.gaming_high_need) / kp.full_complexity
     skimmed = draw1(a.key, Stream.GAMING, me, a.t, 0) < skim
     threshold = threshold_in_force(kp, int(a.s_load[s]), int(a.s_capacity[s]))
     eligible = rereferral or x[s] >= threshold
@@ -146,7 +146,7 @@ def _assess(a, i: int, s: int, g: int) -> bool:
     charge(a, i, Item.REFERRAL, 1.0, g, 0)
     a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.trust_erode)
     a.unmet[i] = 1
-    a.cooldown[i] = REJECT_COOLDOWN
+    a.cooldown[i] = kp.reject_cooldown
     _leave_queue(a, i)
     return False
 

@@ -58,9 +58,9 @@ def bits(remit) -> np.ndarray:
     return ((int(remit) >> DOMAINS) & 1).astype(bool)
 
 
-def n_high(x: np.ndarray) -> int:
-    """Number of domains with need above one half."""
-    return int((x > 0.5).sum())
+def n_high(x: np.ndarray, high: float) -> int:
+    """Number of domains with need above ``high``."""
+    return int((x > high).sum())
 
 
 def charge(a, who, item: Item, qty: float, g, c) -> None:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.processes.common import KP
+from carecomplex.processes.common import KP, READMIT_WEEKS, REOFFEND_WEEKS
 from carecomplex.reference.common import (
     DOMAINS,
     F64,
@@ -34,8 +34,8 @@ def families(kp: KP, fam, per) -> None:
     """Twin of :func:`carecomplex.processes.life.families` (same arguments, in place).
 
     A family's support is depleted in proportion to its living members' excess need
-    (mean need above 0.35) and recovers toward full; a person living alone has only
-    their social connection to draw on.
+    (mean need above ``family_excess_need``) and recovers toward full; a person living
+    alone has only their social connection to draw on.
     """
     start, size, support = fam.start, fam.size, fam.support
     nf = len(start)
@@ -44,13 +44,15 @@ def families(kp: KP, fam, per) -> None:
         + [np.empty(0, dtype=np.int64)]
     )
     which = np.repeat(np.arange(nf), size)
-    excess = np.maximum(0.0, per.need[member].astype(F64).sum(axis=1) / N_DOMAINS - 0.35)
+    mean_need = per.need[member].astype(F64).sum(axis=1) / N_DOMAINS
+    excess = np.maximum(0.0, mean_need - kp.family_excess_need)
     excess = np.where(per.alive[member] == 1, excess, 0.0)
     total = np.bincount(which, weights=excess, minlength=nf)
     s = support.astype(F64)
     s = s + (kp.family_recovery * (1.0 - s) - kp.family_strain * total * s)
     alone = np.flatnonzero(size == 1)
-    connected = 0.3 + 0.4 * (1.0 - per.need[start[alone], Domain.CONNECTION].astype(F64))
+    connection = 1.0 - per.need[start[alone], Domain.CONNECTION].astype(F64)
+    connected = kp.alone_support + kp.alone_connection * connection
     s[alone] = np.minimum(s[alone], connected)
     support[:] = clip(s)
 
@@ -94,7 +96,7 @@ def _needs(a, live, fs, g, c) -> None:
     hit = draws(a.key, Stream.SHOCK, ids, a.t, 0) < kp.shock_rate
     dom = (draws(a.key, Stream.SHOCK_DOMAIN, ids, a.t, 0) * N_DOMAINS).astype(np.int64)
     res = a.resilience[live].astype(F64)
-    size = kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - 0.5 * res)
+    size = kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - kp.resilience_buffer * res)
     new[hit, dom[hit]] += size[hit]
     a.shocks[live[hit]] += 1
     count(a, c[hit], Event.SHOCK, g[hit])
@@ -112,7 +114,7 @@ def _crises(a, free, fs, g, c) -> None:
     # lowered by the most trusted worker and by family; raised by unmet need.
     held = a.slot_service[free] >= 0
     best_trust = np.where(held, a.slot_trust[free].astype(F64), 0.0).max(axis=1, initial=0.0)
-    extra = np.maximum((x > 0.5).sum(axis=1) - 1, 0)
+    extra = np.maximum((x > kp.high_need).sum(axis=1) - 1, 0)
     h = kp.base_rate * np.exp(kp.need_slope * (x @ a.crisis_weights) + kp.complexity_slope * extra)
     h *= (1.0 - kp.trust_protection * best_trust) * (1.0 - kp.family_protection * fs)
     h *= 1.0 + kp.unmet_multiplier * a.unmet[free].astype(F64)
@@ -131,16 +133,16 @@ def _crisis(a, i: int, g: int, c: int) -> None:
     count(a, c, CRISIS_EVENT[kind], g)
     if kind in (Crisis.AE, Crisis.ADMISSION):
         charge(a, i, Item.AE, 1.0, g, c)
-        if kind == Crisis.ADMISSION or draw1(a.key, Stream.AMBULANCE, me, t) < 0.5:
+        if kind == Crisis.ADMISSION or draw1(a.key, Stream.AMBULANCE, me, t) < kp.ambulance_share:
             charge(a, i, Item.AMBULANCE, 1.0, g, c)
     if kind == Crisis.ADMISSION:
         charge(a, i, Item.ADMISSION, 1.0, g, c)
-        if t - int(a.last_admission[i]) <= 4:
+        if t - int(a.last_admission[i]) <= READMIT_WEEKS:
             count(a, c, Event.READMISSION_30D, g)
         a.last_admission[i] = t
     elif kind == Crisis.CUSTODY:
         charge(a, i, Item.CUSTODY, 1.0, g, c)
-        if t - int(a.last_custody[i]) <= 52:
+        if t - int(a.last_custody[i]) <= REOFFEND_WEEKS:
             count(a, c, Event.REOFFENCE_1Y, g)
         a.last_custody[i] = t
         if draw1(a.key, Stream.PRISON, me, t, 0) < kp.custody_prison:
@@ -164,7 +166,8 @@ def _deaths(a, live, g, c) -> None:
     spared = a.alive[live] == 1
     who = live[spared]
     x = a.need[who].astype(F64)
-    xm = 0.5 * x[:, Domain.PHYSICAL] + 0.5 * x[:, Domain.SUBSTANCE]
+    w = a.kp.mortality_physical_weight  # physical need's weight; substance has the rest
+    xm = w * x[:, Domain.PHYSICAL] + (1.0 - w) * x[:, Domain.SUBSTANCE]
     hd = a.kp.base_mortality * np.exp(a.kp.mortality_slope * xm)
     dies = draws(a.key, Stream.DEATH, a.pid[who], a.t, 0) < 1.0 - np.exp(-hd)
     a.alive[who[dies]] = 0

@@ -6,13 +6,6 @@ import numpy as np
 
 from carecomplex.costs import Item
 from carecomplex.processes.common import KP, REREFERRAL
-from carecomplex.processes.support import (
-    DISCLOSURE,
-    REALLOCATION,
-    TENANCY_DROP,
-    TREATMENT_EFFECT,
-    TREATMENT_WEEKS,
-)
 from carecomplex.reference.common import F64, bits, charge, chunk_index, clip, count, draw1, flat
 from carecomplex.reference.observation import wellbeing_sums
 from carecomplex.rng import Stream
@@ -38,7 +31,7 @@ def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
             charge(a, i, Item.TREATMENT, 1.0, g, c)
             count(a, c, Event.TREATMENT_WEEK, g)
             sub = Domain.SUBSTANCE
-            per.setpoint[i, sub] = clip(float(per.setpoint[i, sub]) - TREATMENT_EFFECT)
+            per.setpoint[i, sub] = clip(float(per.setpoint[i, sub]) - kp.treatment_effect)
         episodes = [k for k in range(SLOTS) if per.slot_service[i, k] >= 0]
         if per.prison_weeks[i] > 0:  # prison ends every episode
             for k in episodes:
@@ -60,9 +53,11 @@ def _episode(a, i: int, k: int, g: int, c: int) -> None:
     match, reduced = _contact(a, i, k, s, x, tau)
     charge(a, i, Item.SUPPORT, kp.contact_hours, g, c)
     _budget(a, i, k, g, c)
-    tau += kp.trust_build * (1.0 - tau) * (0.5 + 0.5 * match)  # trust builds slowly
+    floor = kp.build_match_floor  # trust builds slowly, faster when support matches
+    tau += kp.trust_build * (1.0 - tau) * (floor + (1.0 - floor) * match)
     a.slot_trust[i, k] = tau
-    a.sys_trust[i] = float(a.sys_trust[i]) + 0.1 * kp.trust_build * (tau - float(a.sys_trust[i]))
+    sys = float(a.sys_trust[i])  # trust in services follows trust in the worker, slower
+    a.sys_trust[i] = sys + kp.system_rate * kp.trust_build * (tau - sys)
     a.slot_weeks[i, k] += 1
     sums = a.service_sums[c, s]
     sums[ServiceSum.EPISODES] += 1.0
@@ -81,20 +76,21 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     Match is the overlap of the effort's spread with the spread of actual need.
     """
     kp, wp, w = a.kp, a.kp.whole_person, int(a.slot_worker[i, k])
-    skill = float(a.w_skill[w]) * (1.0 - 0.5 * float(a.w_burnout[w]))
-    skill *= 0.5 + 0.5 * float(a.s_knowledge[s])
+    skill = float(a.w_skill[w]) * (1.0 - kp.burnout_skill_loss * float(a.w_burnout[w]))
+    skill *= kp.knowledge_floor + (1.0 - kp.knowledge_floor) * float(a.s_knowledge[s])
     info = float(a.info[s])
     in_remit = bits(a.slot_remit[i, k])
     base = np.where(in_remit, x, 0.0)
-    known = np.where(in_remit, x, x * (info + (1.0 - info) * DISCLOSURE * tau))
+    known = np.where(in_remit, x, x * (info + (1.0 - info) * kp.disclosure * tau))
     alloc = np.zeros(N_DOMAINS)
     if base.sum() > 0.0:
         alloc += (1.0 - wp) * base / base.sum()
     if known.sum() > 0.0:
         alloc += wp * known / known.sum()
     match = float(np.minimum(alloc, x / x.sum()).sum()) if x.sum() > 0.0 else 0.0
-    engage = 0.2 + 0.8 * tau
-    effect = kp.dose * skill * engage * (0.5 + 0.5 * match) * (kp.contact_hours / 2.0)
+    engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
+    matched = kp.match_floor + (1.0 - kp.match_floor) * match
+    effect = kp.dose * skill * engage * matched * (kp.contact_hours / kp.dose_hours)
     red = effect * alloc * x
     a.need[i] = clip(x - red)
     # Lasting change (the set point) follows a share of the need reduced.
@@ -107,21 +103,22 @@ def _budget(a, i: int, k: int, g: int, c: int) -> None:
     kp, me, t, h, sub = a.kp, a.pid[i], a.t, Domain.HOUSING, Domain.SUBSTANCE
     if kp.flexible_budget <= 0.0:
         return
-    chance = 0.1 * kp.flexible_budget
     if (
         float(a.need[i, h]) > kp.homeless_threshold
-        and draw1(a.key, Stream.BUDGET, me, t, 2 * k) < chance
+        and draw1(a.key, Stream.BUDGET, me, t, 2 * k)
+        < kp.housing_purchase_rate * kp.flexible_budget
     ):
-        a.need[i, h] = clip(float(a.need[i, h]) - TENANCY_DROP)
-        a.setpoint[i, h] = clip(float(a.setpoint[i, h]) - TENANCY_DROP)
+        a.need[i, h] = clip(float(a.need[i, h]) - kp.housing_need_drop)
+        a.setpoint[i, h] = clip(float(a.setpoint[i, h]) - kp.housing_setpoint_drop)
         charge(a, i, Item.TENANCY, 1.0, g, c)
         count(a, c, Event.TENANCY, g)
     if (
         a.treatment_weeks[i] == 0
-        and float(a.need[i, sub]) > 0.5
-        and draw1(a.key, Stream.BUDGET, me, t, 2 * k + 1) < chance
+        and float(a.need[i, sub]) > kp.treatment_need_threshold
+        and draw1(a.key, Stream.BUDGET, me, t, 2 * k + 1)
+        < kp.treatment_purchase_rate * kp.flexible_budget
     ):
-        a.treatment_weeks[i] = TREATMENT_WEEKS
+        a.treatment_weeks[i] = kp.treatment_weeks
 
 
 def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float) -> None:
@@ -137,12 +134,12 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
     thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
     need_left = focus >= thr
     capped = kp.episode_cap > 0 and a.slot_weeks[i, k] >= kp.episode_cap
-    gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < 0.05 * float(a.s_gaming[s])
-    if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * REALLOCATION:
+    gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < kp.gaming_closure * float(a.s_gaming[s])
+    if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
         a.slot_service[i, k] = -1  # back to duty: a hand-off, to be re-referred
         a.handoffs[i] += 1
         count(a, c, Event.HANDOFF, g)
-        a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - 0.5 * kp.trust_erode)
+        a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.reallocation_loss * kp.trust_erode)
         if need_left:
             a.assessed[i] |= REREFERRAL
     elif not need_left or capped or gamed:

@@ -32,7 +32,9 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     left = draws(key, Stream.TURNOVER, wk.uid, t, 0) < p_leave
     stay = ~left
     skill = wk.skill.astype(F64)
-    grown = skill + kp.skill_growth * (1.0 - skill) * (0.5 + 0.5 * sv.knowledge[wk.service])
+    floor = kp.growth_knowledge_floor  # growth at a service with no practice knowledge
+    knowledge = sv.knowledge[wk.service]
+    grown = skill + kp.skill_growth * (1.0 - skill) * (floor + (1.0 - floor) * knowledge)
     wk.skill[stay] = grown[stay]
     wk.tenure[stay] += 1
     wk.uid[left] = next_uid + np.arange(left.sum())
@@ -40,7 +42,7 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     wk.burnout[left] = 0.0
     wk.tenure[left] = 0
     # A known colleague (continuity) softens the loss of trust when a worker leaves.
-    loss = kp.trust_erode * (1.0 - 0.7 * kp.continuity)
+    loss = kp.trust_erode * (1.0 - kp.colleague_cover * kp.continuity)
     hit = held & left[np.where(held, per.slot_worker, 0)] & (per.alive[:, None] == 1)
     per.slot_trust[hit] = per.slot_trust[hit].astype(F64) * (1.0 - loss)
     lost = hit.sum(axis=1)
