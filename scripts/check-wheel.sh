@@ -55,14 +55,18 @@ import sys
 import time
 
 t0 = time.perf_counter()
-from carecomplex import kernels
+from carecomplex import processes
 from carecomplex.model import CareModel
 from carecomplex.scenarios import load
 
 model = CareModel(load("siloed").params, rng=1)
 model.step()
 secs = time.perf_counter() - t0
-stats = [d.stats for d in vars(kernels).values() if hasattr(d, "stats")]
+# Every numba kernel of every process module (each a dispatcher with cache statistics).
+modules = [m for m in vars(processes).values() if type(m) is type(processes)]
+modules += [sys.modules[n] for n in list(sys.modules) if n.startswith("carecomplex.processes.")]
+kernels = {id(d): d for m in modules for d in vars(m).values() if hasattr(d, "stats")}
+stats = [d.stats for d in kernels.values()]
 hits = sum(sum(s.cache_hits.values()) for s in stats)
 misses = sum(sum(s.cache_misses.values()) for s in stats)
 print(f"{sys.argv[1]} start: {secs:.1f} s from import to the end of the first step "
@@ -110,7 +114,7 @@ installed_checks() {
   echo "== numba cache with a read-only site-packages (cache: $XDG_CACHE_HOME/numba)"
   python "$tmp/first_step.py" first
   python "$tmp/first_step.py" second
-  find "$XDG_CACHE_HOME/numba" -name 'kernels.*.nbi' | grep -q . || {
+  find "$XDG_CACHE_HOME/numba" -name 'life.*.nbi' | grep -q . || {
     echo "no compiled kernels in $XDG_CACHE_HOME/numba" >&2
     return 1
   }
