@@ -431,6 +431,7 @@ def plot(t: pd.DataFrame, base: str, alt: str) -> bytes:
         ticks = zip(sub["group"], sub["share_pct"], strict=True)
         ax.set_yticks(y, [f"{g}  {_pct(p)}" for g, p in ticks])
         ax.set_title(sub["label"].iloc[0], fontsize=9)
+        ax.set_xlabel(f"{alt} - {base}", fontsize=8)
         ax.tick_params(labelsize=8)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
