@@ -128,6 +128,20 @@ def test_players_from_groups(arms):
     assert dec.coalition(a, b2, team, 0b111) == dec.settled(b2)
 
 
+def test_a_transition_is_split_into_its_levers_and_the_switch():
+    a, b = load("siloed", SMALL).params, load("transition", SMALL).params
+    team = dec.players(a, b, "budget + continuity, rest")
+    assert [p.name for p in team] == ["budget+continuity", "rest", dec.OTHER]
+    assert team[-1].levers == ("transition.week",)  # learning_weeks is 52 in both
+    switch_only = dec.coalition(a, b, team, 0b100)
+    assert switch_only.transition == b.transition
+    assert switch_only.after == a.regime, "A's after is its levers: the switch changes nothing"
+    budget_and_switch = dec.coalition(a, b, team, 0b101)
+    assert budget_and_switch.after.flexible_budget == b.after.flexible_budget
+    assert budget_and_switch.after.shared_learning == a.regime.shared_learning
+    assert budget_and_switch.regime == a.regime
+
+
 @pytest.mark.parametrize(
     ("spec", "says"),
     [

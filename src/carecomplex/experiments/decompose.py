@@ -173,13 +173,13 @@ def players(a: Params, b: Params, spec: str | None = None) -> list[Player]:
         )
     diff = differing(a, b)
     out = []
-    for token, names in zip(tokens, named, strict=True):
+    for names in named:
         groups = tuple(g for n in names for g in (rest if n == REST else [n]) if g != OTHER)
         paths = _lever_paths(groups)
         if OTHER in names:
-            paths += tuple(diff.get(OTHER, ()))
-        if paths or OTHER in names:
-            out.append(Player(token, groups + ((OTHER,) if OTHER in names else ()), paths))
+            groups, paths = (*groups, OTHER), paths + tuple(diff.get(OTHER, ()))
+        if groups:  # an empty ``rest`` is no player
+            out.append(Player("+".join(names), groups, paths))
     if OTHER not in seen and diff.get(OTHER):
         out.append(Player(OTHER, (OTHER,), tuple(diff[OTHER])))
     return out
