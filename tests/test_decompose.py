@@ -213,3 +213,10 @@ def test_bad_scenario_file_is_named(tmp_path, capsys):
     assert main(["decompose", "siloed", str(bad), *CLI_SMALL, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "regime.continuity" in err and not out.exists()
+
+
+def test_out_on_a_file_is_refused(tmp_path, capsys):
+    out = tmp_path / "file"
+    out.write_text("keep")
+    assert main(["decompose", "--groups", "budget,rest", *CLI_SMALL, "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err and out.read_text() == "keep"
