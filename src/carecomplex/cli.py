@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | sweep | analyse | claims | params | ui | examples``.
+"""Command line: ``carecomplex run | compare | decompose | sweep | analyse | claims | ...``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -37,12 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     from carecomplex.claims import commands as claims
     from carecomplex.console import bounded_int
     from carecomplex.experiments import commands as experiments
+    from carecomplex.experiments import decompose
     from carecomplex.resources import cmd_examples
 
     ap = argparse.ArgumentParser(prog="carecomplex", description=__doc__.splitlines()[0])
     ap.add_argument("--version", action="version", version=f"carecomplex {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     experiments.add_parsers(sub)
+    decompose.add_parser(sub)
     claims.add_parser(sub)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)

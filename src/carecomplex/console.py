@@ -100,13 +100,18 @@ def json_safe(x: Any) -> Any:
 
 
 def write_outputs(out: Path, files: dict[str, Any]) -> None:
-    """Write every file into a temporary folder beside ``out``, then move them in."""
+    """Write every file into a temporary folder beside ``out``, then move them in.
+
+    A file's content is text, bytes, or a frame (written as parquet).
+    """
     from carecomplex.store import staged
 
     with staged(out) as tmp:
         for name, content in files.items():
             if isinstance(content, str):
                 (tmp / name).write_text(content, encoding="utf-8")
+            elif isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
             else:
                 content.to_parquet(tmp / name, index=False)
 

@@ -11,7 +11,9 @@ Modules, in dependency order:
 - :mod:`~carecomplex.experiments.analysis`: paired and pooled differences, Sobol and
   Morris indices of a results store;
 - :mod:`~carecomplex.experiments.commands`: the ``run``, ``compare``, ``sweep`` and
-  ``analyse`` subcommands.
+  ``analyse`` subcommands;
+- :mod:`~carecomplex.experiments.decompose`: the ``decompose`` subcommand, the paired
+  difference of two scenarios split into Shapley shares of lever groups.
 
 Statistics live in :mod:`carecomplex.stats`, provenance in :mod:`carecomplex.manifest`.
 """
