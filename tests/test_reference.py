@@ -242,7 +242,7 @@ def run_both(kernel: str, args: dict) -> tuple[dict, dict]:
 
 
 # --------------------------------------------------------------------------------------
-# Hypothesis: random kernel parameters within params.py's ranges, random small states.
+# Hypothesis: random kernel parameters within the ranges of carecomplex.params, random small states.
 # --------------------------------------------------------------------------------------
 
 

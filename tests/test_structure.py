@@ -309,7 +309,7 @@ def _literals(path: Path):
 
 @pytest.mark.parametrize("name", KERNEL_CODE)
 def test_kernel_code_holds_no_behavioural_number(name: str) -> None:
-    """A number in kernel code is a parameter (``params.py``, through ``KP``) unless it is
+    """A number in kernel code is a parameter (``carecomplex.params``, through ``KP``) unless it is
     an identity, an index or on the commented allow-list above."""
     bad = [
         f"line {line}: {value!r} (in {scope})"
@@ -318,7 +318,7 @@ def test_kernel_code_holds_no_behavioural_number(name: str) -> None:
     ]
     assert not bad, (
         f"{name}: numbers that are not parameters: {bad}. Make each a parameter with unit, "
-        "range and source (params.py, KP_SOURCES), or, if it is not behaviour, add it to "
+        "range and source (carecomplex.params, KP_SOURCES), or, if it is not behaviour, add it to "
         "ALLOWED with a comment saying why."
     )
 
