@@ -63,6 +63,16 @@ positive_int = bounded_int(1, 5_000_000)
 workers = bounded_int(1, 1024, " workers")
 
 
+def executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler`` and ``--workers``: where the runs of a command go."""
+    parser.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
+    parser.add_argument(
+        "--workers",
+        type=workers,
+        help="local worker processes (default: CPUs; 1 = in-process)",
+    )
+
+
 def years(text: str) -> float:
     """An argparse type: measured years, 0.02 to 100."""
     try:

@@ -94,12 +94,7 @@ def add_parser(sub: Any) -> None:
     clm.add_argument(
         "--persons", type=console.positive_int, help="override each claim's population"
     )
-    clm.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
-    clm.add_argument(
-        "--workers",
-        type=console.workers,
-        help="local worker processes (default: CPUs; 1 = in-process)",
-    )
+    console.executor_options(clm)
     clm.add_argument("--no-screen", action="store_true", help="skip the sensitivity screen")
     clm.add_argument("--no-persona", action="store_true", help="skip the persona journey")
     clm.add_argument("--quiet", action="store_true", help="no progress bar")

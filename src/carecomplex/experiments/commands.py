@@ -276,12 +276,7 @@ def add_parsers(sub: Any) -> None:
     swp.add_argument("file", help="experiment file")
     swp.add_argument("--out", required=True, help="experiment directory (results store)")
     swp.add_argument("--resume", action="store_true", help="continue: run only missing runs")
-    swp.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
-    swp.add_argument(
-        "--workers",
-        type=console.workers,
-        help="local worker processes (default: CPUs; 1 = in-process)",
-    )
+    console.executor_options(swp)
     swp.add_argument("--quiet", action="store_true", help="no progress bar or tables")
     swp.set_defaults(func=cmd_sweep)
     ana = sub.add_parser("analyse", help="paired differences and Sobol/Morris plots of a sweep")

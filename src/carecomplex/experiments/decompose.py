@@ -593,11 +593,6 @@ def add_parser(sub: Any) -> None:
     dec.add_argument(
         "--out", default="results/decompose", help="output folder (default %(default)s)"
     )
-    dec.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
-    dec.add_argument(
-        "--workers",
-        type=console.workers,
-        help="local worker processes (default: CPUs; 1 = in-process)",
-    )
+    console.executor_options(dec)
     dec.add_argument("--quiet", action="store_true", help="no progress bar")
     dec.set_defaults(func=cmd_decompose)
