@@ -15,8 +15,9 @@ change what the rest does (fewer crises, say), so the parts need not add up to t
 whole; read them as sizes, not as a ledger. The flags are tested at run time in the
 person loop (a well-predicted branch), so the whole kernel timed here is the model's.
 
-It also times the **counter-RNG floor**: the 19 hash rounds of the draws every living
-person needs each week in the life step (4 stream keys of 2 rounds, 11 draws of 1),
+It also times the **counter-RNG floor**: the 7 hash rounds of the draws every living
+person needs each week in the life step (one entity key, 6 hashes giving 11 uniforms;
+model 1: 19 rounds, 4 stream keys of 2 rounds and 11 draws of 1),
 alone in a loop, on the same threads. With the streams fixed (results bit-identical),
 no rewrite of the life step can cost less than that.
 """
@@ -37,8 +38,8 @@ HERE = Path(__file__).resolve().parent
 
 VARIANTS: dict[str, Ablate] = {
     "whole kernel": Ablate.NONE,
-    "without the noise draws (8 hash rounds)": Ablate.NOISE_DRAWS,
-    "without any draw (19 hash rounds)": Ablate.ALL_DRAWS,
+    "without the noise draws (4 hash rounds)": Ablate.NOISE_DRAWS,
+    "without any draw (7 hash rounds)": Ablate.ALL_DRAWS,
     "without the coupling pull": Ablate.COUPLING,
     "without the family pass": Ablate.FAMILIES,
     "without the crisis block (hazard, crisis, prison, shelter)": Ablate.CRISIS,
@@ -82,28 +83,34 @@ def time_variant(args: tuple, ablate: Ablate, calls: int) -> float:
 
 
 def rng_floor_ns(persons: int, repeats: int = 5) -> float:
-    """ns per person of the life step's 19 hash rounds alone (best of ``repeats``)."""
+    """ns per person of the life step's 7 hash rounds alone (best of ``repeats``).
+
+    One entity key (1 round), four hashes of two 32-bit noise uniforms, one of the shock
+    and crisis pair, one 53-bit death draw (``rng.LifeDraw``); model 1 used 19 rounds.
+    """
     import numba as nb
     import numpy as np
 
     from carecomplex.processes.common import chunk_bounds
     from carecomplex.processes.life import life_keys
-    from carecomplex.rng import draw_at, entity_key
+    from carecomplex.rng import LifeDraw, draw_at, draw_pair, entity_key
     from carecomplex.state import N_CHUNKS
+
+    k_sc, k_death = int(LifeDraw.SHOCK_CRISIS), int(LifeDraw.DEATH)
 
     @nb.njit(parallel=True)
     def draws(n, seed, t, out):
-        s_noise, s_shock, _, s_crisis, s_death = life_keys(seed)  # the kernel's streams
+        s_life = life_keys(seed)  # the kernel's stream
         for c in nb.prange(N_CHUNKS):
             lo, hi = chunk_bounds(c, n)
             acc = 0.0
             for i in range(lo, hi):
-                ek = entity_key(s_noise, i, t)
-                acc += draw_at(entity_key(s_shock, i, t), 0)
-                acc += draw_at(entity_key(s_crisis, i, t), 0)
-                acc += draw_at(entity_key(s_death, i, t), 0)
-                for d in range(8):
-                    acc += draw_at(ek, d)
+                ek = entity_key(s_life, i, t)
+                a, b = draw_pair(ek, k_sc)
+                acc += a + b + draw_at(ek, k_death)
+                for j in range(4):
+                    a, b = draw_pair(ek, j)
+                    acc += a + b
             out[c] = acc
 
     out = np.zeros(N_CHUNKS)
@@ -174,7 +181,7 @@ def show(res: dict) -> None:
     Console(width=120).print(t)
     floor = res["rng_floor_ns_per_person"]
     print(
-        f"Counter-RNG floor: the life step's 19 hash rounds alone cost {floor:.1f} ns per "
+        f"Counter-RNG floor: the life step's 7 hash rounds alone cost {floor:.1f} ns per "
         f"person on {res['threads']} thread(s) ({floor / whole:.0%} of the kernel). "
         f"The 30 s target allows {res['budget_ns_per_person_step_for_30s']:.1f} ns per "
         "person-step on 2 threads for the WHOLE step."

@@ -19,7 +19,7 @@ from scipy import stats
 
 from carecomplex.model import CareModel
 from carecomplex.params import Params
-from carecomplex.rng import Stream, draw, draws, seed_key
+from carecomplex.rng import LifeDraw, Stream, draw, draws, draws2, seed_key
 from carecomplex.scenarios import load
 from carecomplex.state import Event
 
@@ -32,8 +32,10 @@ def pair(persons: int = 1500, years: float = 1.0, burn_in: int = 0) -> tuple[Par
 
 
 def expected_shocks(model: CareModel, alive: np.ndarray) -> np.ndarray:
-    """Who gets a life shock this step, from the NumPy twin of the shock stream."""
-    u = draws(int(model.key), Stream.SHOCK, model.state.person.pid, model.t, 0)
+    """Who gets a life shock this step, from the NumPy twin of the life stream."""
+    u = draws2(int(model.key), Stream.LIFE, model.state.person.pid, model.t, LifeDraw.SHOCK_CRISIS)[
+        0
+    ]
     return (alive == 1) & (u < model.params.life.shock_rate)
 
 
@@ -156,10 +158,10 @@ def test_drop_leaves_everyone_else_unchanged(which: int) -> None:
         f"dropping person {k} must not rearrange anyone else's household"
     )
     # The same draws: every stream is keyed by pid, and the key is unchanged.
-    for stream in (Stream.SHOCK, Stream.CRISIS, Stream.DEATH, Stream.NEED_NOISE):
-        uf = draws(int(full.key), stream, pf.pid[keep], 5, 0)
-        ul = draws(int(less.key), stream, pl.pid, 5, 0)
-        assert np.array_equal(uf, ul), f"{stream.name} draws changed for others"
+    for stream, k in [(Stream.LIFE, int(k)) for k in LifeDraw] + [(Stream.DEATH, 1)]:
+        uf = draws(int(full.key), stream, pf.pid[keep], 5, k)
+        ul = draws(int(less.key), stream, pl.pid, 5, k)
+        assert np.array_equal(uf, ul), f"{stream.name} draws (k={k}) changed for others"
     # Over a short run, everyone alive in both worlds had the same shocks.
     full.run()
     less.run()
@@ -178,6 +180,66 @@ def test_dropping_an_absent_id_changes_nothing() -> None:
     b = CareModel(params, rng=SEED, drop=(10**9,)).run()
     assert np.array_equal(a.events, b.events) and np.array_equal(a.ledger, b.ledger), (
         "dropping an id that is not in the population must change nothing"
+    )
+
+
+# --- Turnover keyed by post ---------------------------------------------------------
+
+
+def _turnover_arm(model: CareModel, weeks: int, early: tuple[int, int] | None):
+    """Step ``model``; if ``early`` = (post, week), that post's holder leaves that week.
+
+    Returns:
+        (left, caseload, uid): weeks x posts; whether the holder left, the week's
+        caseload, and the holder's uid at the start of the week.
+    """
+    wk = model.state.worker
+    n_posts = len(wk.uid)
+    left = np.zeros((weeks, n_posts), dtype=bool)
+    caseload = np.zeros((weeks, n_posts), dtype=np.int64)
+    uid = np.zeros((weeks, n_posts), dtype=np.int64)
+    for w in range(weeks):
+        if early is not None and w == early[1]:
+            post = early[0]  # the holder leaves as the kernel would: a novice takes the post
+            wk.uid[post] = model._next_uid
+            model._next_uid += 1
+            wk.skill[post] = model.params.workforce.novice_skill
+            wk.burnout[post] = 0.0
+            wk.tenure[post] = 0
+        uid[w] = wk.uid
+        model.step()
+        left[w] = wk.uid != uid[w]
+        caseload[w] = wk.caseload
+    return left, caseload, uid
+
+
+def test_turnover_draws_are_keyed_by_post_not_by_holder() -> None:
+    """Two arms differ in one holder having left early; the other posts keep their draws.
+
+    Whether a post's holder leaves in a week is a function of the post's caseloads up to
+    that week and of its turnover draws. In arm b the holder of one post leaves early, so
+    every later new holder's uid is one higher than in arm a. Keyed by uid (model 1), a
+    post whose holder left after that would draw other numbers from then on; keyed by
+    post, every post-week whose caseloads so far are the same in both arms has the same
+    outcome, whoever holds the post.
+    """
+    params = load("siloed").params.replace(
+        population={"persons": 3000},
+        run={"years": 1.0, "burn_in": 0},
+        workforce={"turnover": 0.05},  # many leavers, so that uids shift
+    )
+    weeks, post = 30, 3
+    a, b = CareModel(params, rng=SEED), CareModel(params, rng=SEED)
+    left_a, load_a, uid_a = _turnover_arm(a, weeks, None)
+    left_b, load_b, uid_b = _turnover_arm(b, weeks, (post, 1))
+    same = np.logical_and.accumulate(load_a == load_b, axis=0)  # equal caseloads so far
+    same[:, post] = False
+    other_holder = same & (uid_a != uid_b)
+    assert other_holder.sum() >= 20, f"too few post-weeks with other uids: {other_holder.sum()}"
+    assert left_a[same].sum() >= 10, "too few leavers for the test to mean anything"
+    assert np.array_equal(left_a[same], left_b[same]), (
+        "a post's leavers changed because another post's holder left earlier "
+        f"(posts {np.flatnonzero((same & (left_a != left_b)).any(axis=0))[:5].tolist()})"
     )
 
 

@@ -17,7 +17,7 @@ from carecomplex.params import Params
 from carecomplex.processes import access, learning, life, support, workforce
 from carecomplex.processes.common import chunk_sum
 from carecomplex.regimes import kernel_params, lever_change, levers_at
-from carecomplex.rng import seed_key
+from carecomplex.rng import check_counter, seed_key
 from carecomplex.state import (
     N_EVENTS,
     N_GROUPS,
@@ -67,6 +67,7 @@ class CareModel(mesa.Model):
         self.t = 0  # absolute step index, burn-in included: keys the random draws
         self.week = -params.run.burn_in  # measured week (negative during burn-in)
         self.n_weeks = params.weeks
+        check_counter(int(self.state.person.pid.max(initial=-1)) + 1, self.n_weeks - self.week)
         self._books = new_books(item_pence(params.costs), item_holders())
         self.ledger = np.zeros((self.n_weeks, N_ITEMS, N_GROUPS), dtype=np.int64)
         self.events = np.zeros((self.n_weeks, N_EVENTS, N_GROUPS), dtype=np.int64)

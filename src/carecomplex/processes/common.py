@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.rng import Stream
+from carecomplex.rng import LifeDraw, Stream
 from carecomplex.state import N_CHUNKS, Crisis, Domain, Event, ServiceSum, WellbeingSum
 
 
@@ -232,3 +232,9 @@ def chunk_sum(partials):
     for c in range(partials.shape[0]):
         out += partials[c]
     return out
+
+
+# --- Random streams, model 2 (rng): the life step's one stream and its hashes k ---
+S_LIFE = int(Stream.LIFE)
+K_NOISE, K_SHOCK_CRISIS = int(LifeDraw.NOISE), int(LifeDraw.SHOCK_CRISIS)
+K_DEATH, K_SHOCK_D = int(LifeDraw.DEATH), int(LifeDraw.SHOCK_DOMAIN)

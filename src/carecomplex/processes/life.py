@@ -45,21 +45,22 @@ from carecomplex.processes.common import (
     I_EA,
     I_MH,
     I_PRISON,
+    K_DEATH,
+    K_NOISE,
+    K_SHOCK_CRISIS,
+    K_SHOCK_D,
     READMIT_WEEKS,
     REOFFEND_WEEKS,
     S_AMB,
-    S_CRISIS,
     S_DEATH,
     S_KIND,
-    S_NOISE,
+    S_LIFE,
     S_PRISON,
-    S_SHOCK,
-    S_SHOCK_D,
     charge,
     chunk_bounds,
     clip01,
 )
-from carecomplex.rng import draw, draw_at, entity_key, stream_key
+from carecomplex.rng import LIFE_NOISE_PAIRS, draw, draw_at, draw_pair, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
 
 assert N_DOMAINS == 8, "the life step accumulates the coupling pull in eight registers"
@@ -145,7 +146,7 @@ def families(kp, fam, per) -> None:
 def life_crisis(key, t, kp, per, fam, books, structure):
     """Steps 1-2: life dynamics, crises, homelessness, prison and deaths (in place).
 
-    Bit-identical to drawing every number with :func:`~carecomplex.rng.draw`; for speed,
+    Bit-identical to the NumPy twins of the draws (``rng.draws``, ``rng.draws2``); for speed,
     the parts of the hash that do not change in the loop are computed once, the coupling
     pull is summed column by column (each row's terms still added in the same order),
     and the exponentials of the crisis and death probabilities are evaluated only when
@@ -198,18 +199,13 @@ def _family(f, kp, start, size, support, alive, need) -> None:
 
 @nb.njit(cache=True, inline="always")
 def life_keys(key):
-    """Stream keys of the life/crisis draws (hoisted out of the person loop).
+    """Stream key of the life/crisis draws (hoisted out of the person loop).
 
     Returns:
-        (need noise, shock, shock domain, crisis, death) stream keys, uint64.
+        The ``LIFE`` stream key, uint64: one entity key per person-week serves the
+        need noise, shock, shock domain, crisis and death (``rng.LifeDraw``).
     """
-    return (
-        stream_key(key, S_NOISE),
-        stream_key(key, S_SHOCK),
-        stream_key(key, S_SHOCK_D),
-        stream_key(key, S_CRISIS),
-        stream_key(key, S_DEATH),
-    )
+    return stream_key(key, S_LIFE)
 
 
 @nb.njit(cache=True)
@@ -248,7 +244,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
     j = 0..7 in order. Both leave every result bit-identical.
     """
     key, t, hd_max, ebound = week
-    sk_noise, sk_shock, sk_shock_d, sk_crisis, sk_death = sk
+    sk_life = sk
     pid, family, complex_, alive, died_week = (
         per.pid,
         per.family,
@@ -289,10 +285,9 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             u_crisis = STAND_IN[1] + STAND_IN_STEP * me
             u_death = STAND_IN[2] + STAND_IN_STEP * me
         else:
-            ek = entity_key(sk_noise, me, t)
-            u_shock = draw_at(entity_key(sk_shock, me, t), 0)
-            u_crisis = draw_at(entity_key(sk_crisis, me, t), 0)
-            u_death = 1.0 if no_death else draw_at(entity_key(sk_death, me, t), 0)
+            ek = entity_key(sk_life, me, t)
+            u_shock, u_crisis = draw_pair(ek, K_SHOCK_CRISIS)
+            u_death = 1.0 if no_death else draw_at(ek, K_DEATH)
         # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
         p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
         if not no_coupling:
@@ -312,15 +307,15 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             for d in range(N_DOMAINS):
                 u_noise[d] = STAND_IN_NOISE * d
         else:
-            for d in range(N_DOMAINS):
-                u_noise[d] = draw_at(ek, d)
+            for j in range(LIFE_NOISE_PAIRS):
+                u_noise[2 * j], u_noise[2 * j + 1] = draw_pair(ek, K_NOISE + j)
         for d in range(N_DOMAINS):
             nd = np.float64(need[i, d])
             target = setpoint[i, d] + kp.coupling * pull[d]
             u = u_noise[d]
             new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
         if u_shock < kp.shock_rate:
-            k = int(draw_at(entity_key(sk_shock_d, me, t), 0) * N_DOMAINS)
+            k = int(draw_at(ek, K_SHOCK_D) * N_DOMAINS)
             rb = kp.resilience_buffer
             new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - rb * resilience[i])
             shocks[i] += 1

@@ -2,7 +2,9 @@
 
 One kernel, :func:`workforce`. A leaver's post is taken by a novice with a new uid, who
 inherits the cases; the persons lose some trust (less when continuity means a known
-colleague steps in).
+colleague steps in). The turnover draw is keyed by the post (the worker row), not by its
+holder's uid, so arms in which different holders have left still share it; the uid is
+identity only.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
         b += kp.friction_load * (1.0 - w_tolerance[w]) - kp.burnout_recovery * b
         w_burnout[w] = clip01(b)
         p = kp.turnover * (1.0 + kp.burnout_turnover * w_burnout[w])
-        if draw(key, S_TURN, w_uid[w], t, 0) < p:
+        if draw(key, S_TURN, w, t, 0) < p:  # keyed by post: the same draw in every arm
             left[w] = 1
             w_uid[w] = next_uid
             next_uid += 1

@@ -18,7 +18,7 @@ from carecomplex.reference.common import (
     draw1,
     flat,
 )
-from carecomplex.rng import Stream, draws
+from carecomplex.rng import LifeDraw, Stream, draws, draws2, draws32
 from carecomplex.state import N_DOMAINS, Crisis, Domain, Event
 
 SQRT3 = math.sqrt(3.0)  # scales uniform noise on [-1, 1) to unit variance
@@ -90,11 +90,11 @@ def _needs(a, live, fs, g, c) -> None:
     for j in range(N_DOMAINS):  # pull[:, d] = sum over j of coupling[d, j] * need[:, j]
         pull += a.domain_coupling[:, j] * x[:, j, None]
     target = a.setpoint[live].astype(F64) + kp.coupling * pull
-    u = draws(a.key, Stream.NEED_NOISE, ids[:, None], a.t, DOMAINS[None, :])
+    u = draws32(a.key, Stream.LIFE, ids[:, None], a.t, 2 * LifeDraw.NOISE + DOMAINS[None, :])
     new = x + kp.reversion * (target - x) + kp.noise * (2.0 * u - 1.0) * SQRT3
     # A life shock hits one random domain, buffered by family and resilience.
-    hit = draws(a.key, Stream.SHOCK, ids, a.t, 0) < kp.shock_rate
-    dom = (draws(a.key, Stream.SHOCK_DOMAIN, ids, a.t, 0) * N_DOMAINS).astype(np.int64)
+    hit = draws2(a.key, Stream.LIFE, ids, a.t, LifeDraw.SHOCK_CRISIS)[0] < kp.shock_rate
+    dom = (draws(a.key, Stream.LIFE, ids, a.t, LifeDraw.SHOCK_DOMAIN) * N_DOMAINS).astype(np.int64)
     res = a.resilience[live].astype(F64)
     size = kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - kp.resilience_buffer * res)
     new[hit, dom[hit]] += size[hit]
@@ -118,7 +118,8 @@ def _crises(a, free, fs, g, c) -> None:
     h = kp.base_rate * np.exp(kp.need_slope * (x @ a.crisis_weights) + kp.complexity_slope * extra)
     h *= (1.0 - kp.trust_protection * best_trust) * (1.0 - kp.family_protection * fs)
     h *= 1.0 + kp.unmet_multiplier * a.unmet[free].astype(F64)
-    struck = draws(a.key, Stream.CRISIS, a.pid[free], a.t, 0) < 1.0 - np.exp(-h)
+    u = draws2(a.key, Stream.LIFE, a.pid[free], a.t, LifeDraw.SHOCK_CRISIS)[1]
+    struck = u < 1.0 - np.exp(-h)
     for i, gi, ci in zip(free[struck], g[struck], c[struck], strict=True):
         _crisis(a, int(i), int(gi), int(ci))
 
@@ -169,7 +170,7 @@ def _deaths(a, live, g, c) -> None:
     w = a.kp.mortality_physical_weight  # physical need's weight; substance has the rest
     xm = w * x[:, Domain.PHYSICAL] + (1.0 - w) * x[:, Domain.SUBSTANCE]
     hd = a.kp.base_mortality * np.exp(a.kp.mortality_slope * xm)
-    dies = draws(a.key, Stream.DEATH, a.pid[who], a.t, 0) < 1.0 - np.exp(-hd)
+    dies = draws(a.key, Stream.LIFE, a.pid[who], a.t, LifeDraw.DEATH) < 1.0 - np.exp(-hd)
     a.alive[who[dies]] = 0
     a.died_week[who[dies]] = a.t
     count(a, c[spared][dies], Event.DEATH, g[spared][dies])

@@ -29,7 +29,7 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     b = b + (kp.friction_load * (1.0 - wk.tolerance.astype(F64)) - kp.burnout_recovery * b)
     wk.burnout[:] = clip(b)
     p_leave = kp.turnover * (1.0 + kp.burnout_turnover * wk.burnout.astype(F64))
-    left = draws(key, Stream.TURNOVER, wk.uid, t, 0) < p_leave
+    left = draws(key, Stream.TURNOVER, np.arange(len(wk.uid)), t, 0) < p_leave  # by post
     stay = ~left
     skill = wk.skill.astype(F64)
     floor = kp.growth_knowledge_floor  # growth at a service with no practice knowledge
