@@ -331,7 +331,7 @@ def item_table() -> list[dict[str, Any]]:
         rows.append(
             {
                 "item": item.name.lower(),
-                "unit_cost": spec.unit,
+                "unit_cost": spec.unit or "-",
                 "value": uc.value,
                 "low": uc.low,
                 "high": uc.high,
