@@ -23,6 +23,7 @@ from carecomplex.model import CareModel
 from carecomplex.params import SILOED_HISTORY, Params
 from carecomplex.regimes import change_left, levers_at
 from carecomplex.scenarios import load
+from carecomplex.state import Event
 from carecomplex.stats import GREEN_BOOK_RATE, present_value
 
 
@@ -98,6 +99,8 @@ def test_staff_cost_is_the_posts_cost_whatever_the_caseload() -> None:
     assert staff == posts * post * m.n_weeks
     # Fewer persons: the same staff cost, more of it idle or per person.
     few = _run(_small("siloed").replace(capacity={"seek_threshold": 0.95}))
+    held = (m.events[:, Event.SUPPORTED].sum(), few.events[:, Event.SUPPORTED].sum())
+    assert held[1] < held[0], "fewer seek help: the posts hold fewer persons"
     assert int(few.ledger[:, [Item.STAFF, Item.IDLE_STAFF]].sum()) == staff
     # Persons' accounts carry everything but the idle line.
     assert int(m.state.person.cost.sum()) == int(m.ledger.sum()) - int(
