@@ -67,11 +67,9 @@ def _done(params: Params, since: int) -> float:
 
 
 def _mix(a: RegimeLevers, b: RegimeLevers, done: float, cap_switch: float) -> RegimeLevers:
-    """Levers ``done`` of the way from ``a`` to ``b`` (``a`` or ``b`` itself at the ends)."""
-    if a == b or done <= 0.0:
+    """Levers ``done`` of the way from ``a`` to ``b`` (``a`` itself when they are equal)."""
+    if a == b:
         return a
-    if done >= 1.0:
-        return b
     mixed = {}
     for f in dataclasses.fields(RegimeLevers):
         x, y = getattr(a, f.name), getattr(b, f.name)
