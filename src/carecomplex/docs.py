@@ -183,7 +183,8 @@ def _item_section() -> list[str]:
         f"in {PRICE_BASE} prices times the quantity, charged in integer pence to the "
         "person, the budget holder and the week (staff: a post's weekly cost shared by "
         "the persons it holds; idle posts to the ledger only). *Failure* demand is "
-        "demand caused by a failure to do something or do it right earlier (crises, repeat assessments, hand-offs); *value* demand "
+        "demand caused by a failure to do something or do it right earlier (crises, "
+        "repeat assessments, hand-offs); *value* demand "
         "is the support people need. *Cashable* marks spending a budget holder could "
         "actually release.",
         "",
