@@ -5,7 +5,8 @@ populations, short runs). After each step the state must stay in its domain (tru
 need, set points and family support in [0, 1]; no NaN or infinity), persons must be
 conserved (the dead stay, flagged; nobody comes back), services must not take on more
 than their capacity stretched by targets, and costs must be exact non-negative integer
-pence whose per-person accounts add up to the ledger.
+pence whose per-person accounts plus the idle staff line add up to the ledger, with the
+staff line the posts' fixed cost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _strategies import SMALL_RUN, small_params
-from carecomplex.costs import Holder, item_holders
+from carecomplex.costs import Holder, Item, item_holders
 from carecomplex.model import CareModel
 from carecomplex.params import Params
 from carecomplex.state import N_GROUPS, Event
@@ -154,7 +155,7 @@ class Tracker:
             f"service.load {svc.load.tolist()} exceeds int(capacity*(1+stretch*pressure)) "
             f"{limit.tolist()} (previous load {self.prev_load.tolist()}) {ctx}"
         )
-        if m.params.transition.week < 0:
+        if m.params.transition.week < 0 and m.params.history == m.params.regime:
             assert (svc.load <= limit).all(), (
                 f"without a transition service.load {svc.load.tolist()} must stay <= "
                 f"{limit.tolist()} {ctx}"
@@ -167,18 +168,27 @@ class Tracker:
         assert (m.events >= 0).all(), f"event counts must be non-negative {ctx}"
         if week >= 1:  # a measured week has been recorded
             led = m.ledger[:week]
-            assert int(per.cost.sum()) == int(led.sum()), (
-                f"sum of person.cost {int(per.cost.sum())} must equal the ledger total "
-                f"{int(led.sum())} exactly {ctx}"
+            # Idle staff capacity (posts holding nobody) is in the ledger but on no
+            # person's account: persons plus the idle line make the ledger total.
+            idle = led[:, Item.IDLE_STAFF]  # (week, group)
+            assert int(per.cost.sum()) + int(idle.sum()) == int(led.sum()), (
+                f"sum of person.cost {int(per.cost.sum())} plus idle staff {int(idle.sum())} "
+                f"must equal the ledger total {int(led.sum())} exactly {ctx}"
             )
             for h in Holder:
                 a = int(per.cost[:, h].sum())
                 b = int(led[:, self.holder == h].sum())
+                if h == self.holder[Item.IDLE_STAFF]:
+                    b -= int(idle.sum())
                 assert a == b, f"holder {h.name}: persons {a} != ledger {b} pence {ctx}"
             for g in range(N_GROUPS):
                 a = int(per.cost[per.complex == g].sum())
-                b = int(led[:, :, g].sum())
+                b = int(led[:, :, g].sum()) - int(idle[:, g].sum())
                 assert a == b, f"group {g}: persons {a} != ledger {b} pence {ctx}"
+            # Staff are the fixed cost of posts: every post, every week, whatever its caseload.
+            staff = int(led[:, [Item.STAFF, Item.IDLE_STAFF]].sum())
+            want = len(wk.uid) * int(m._books.pence[Item.STAFF]) * week
+            assert staff == want, f"staff cost {staff} != posts x weekly cost x weeks {want} {ctx}"
             self._counters_match_events(week, ctx)
         else:
             assert (m.ledger == 0).all() and (m.events == 0).all(), (

@@ -68,6 +68,7 @@ KERNELS = {
     "support": (support.support, ref_support.support),
     "workforce": (workforce.workforce, ref_workforce.workforce),
     "wellbeing_sums": (observation.wellbeing_sums, ref_observation.wellbeing_sums),
+    "charge_posts": (workforce.charge_posts, ref_workforce.charge_posts),
 }
 
 
@@ -163,6 +164,13 @@ def wellbeing_sums_args(w: World) -> dict:
     return {"per": w.state.person, "books": w.books}
 
 
+def charge_posts_args(w: World) -> dict:
+    s = w.state
+    # A programme cost that is not a multiple of the cohort (remainders), some weeks none.
+    programme = 0 if w.t % 3 == 0 else 100_003 * (w.t % 7) + 17
+    return {"per": s.person, "wk": s.worker, "books": w.books, "programme": programme}
+
+
 ARGS = {
     "families": families_args,
     "life_crisis": life_crisis_args,
@@ -170,6 +178,7 @@ ARGS = {
     "support": support_args,
     "workforce": workforce_args,
     "wellbeing_sums": wellbeing_sums_args,
+    "charge_posts": charge_posts_args,
 }
 assert ARGS.keys() == KERNELS.keys()
 

@@ -276,6 +276,10 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/learning.py", "pair_mean"): {0.5},
     # Pence to pounds in the recorded journeys.
     ("model.py", "_record_journeys"): {100.0},
+    # Units of the programme cost (model 2): weeks a year, the "per 1,000 persons" of
+    # recommissioning, pence per pound; and the mean of the four relational levers.
+    ("model.py", "_programme_pence"): {52, 1000, 100},
+    ("regimes.py", "relational"): {4},
 }
 
 

@@ -3,8 +3,11 @@
 Each row carries its value, plausible low and high, unit, price year, source and
 evidence status (``✔`` seen in a source, ``✔d`` derived from seen numbers, ``◇``
 background knowledge to verify, ``model`` a modelling assumption), copied from
-``shared/research/evidence.md`` §2.1. Prices are kept in their published price year;
-they are **not** inflated to a common year (a stated limitation, see docs/ODD.md).
+``shared/research/evidence.md`` §2.1. The table keeps each value in its published price
+year; :func:`item_pence` converts it to the model's price base year, 2023/24
+(``PRICE_BASE``), with the HM Treasury GDP deflators shipped as package data
+(``data/gdp_deflators.csv``, read by :func:`deflators`). Rows with price year ``-``
+are model assumptions stated in 2023/24 prices.
 
 A ledger *item* is one kind of costed activity. Its cost per event is
 ``unit value × quantity`` (e.g. a non-elective admission is 5 bed days). Each item is
@@ -14,9 +17,11 @@ accumulates costs as integer pence, so totals equal the sum of the ledger exactl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -36,6 +41,11 @@ class UnitCost:
     source: str
     status: str
 
+    @property
+    def value_2324(self) -> float:
+        """The value in 2023/24 prices (:func:`deflate` from its price year)."""
+        return deflate(self.value, self.price_year)
+
 
 class Item(IntEnum):
     """Ledger items, in the order of the ledger's columns."""
@@ -43,7 +53,7 @@ class Item(IntEnum):
     ASSESSMENT = 0
     REASSESSMENT = 1
     REFERRAL = 2
-    SUPPORT = 3
+    STAFF = 3  # was SUPPORT (per contact hour); model 2: the posts' fixed cost
     AE = 4
     AMBULANCE = 5
     ADMISSION = 6
@@ -53,6 +63,8 @@ class Item(IntEnum):
     EMERGENCY_ACCOMMODATION = 10
     TENANCY = 11
     TREATMENT = 12
+    IDLE_STAFF = 13  # cost of posts holding nobody: in the ledger, on no person's account
+    PROGRAMME = 14  # training, recommissioning, double running, alliance overhead
 
 
 class Holder(IntEnum):
@@ -78,6 +90,16 @@ UNIT_COSTS: dict[str, UnitCost] = {
         "£ per hour",
         "2023/24",
         "PSSRU/CHE Unit Costs of Health and Social Care 2023/24 (community support worker)",
+        "◇",
+    ),
+    "key_worker_fte_year": UnitCost(
+        45000.0,
+        35000.0,
+        60000.0,
+        "£ per FTE post-year (salary, on-costs, overheads)",
+        "2023/24",
+        "PSSRU/CHE Unit Costs of Health and Social Care 2023/24 style: community support / "
+        "key worker, salary about £28k plus on-costs and overheads (to verify)",
         "◇",
     ),
     "ae_attendance": UnitCost(
@@ -158,6 +180,11 @@ UNIT_COSTS: dict[str, UnitCost] = {
 }
 
 
+_PENCE = UnitCost(
+    0.01, 0.01, 0.01, "£ (one penny)", "-", "model assumption (programme parameters)", "model"
+)  # the "unit cost" of an item charged in pence (PROGRAMME), for the item table
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     """How a ledger item is costed and classified."""
@@ -195,8 +222,13 @@ ITEMS: dict[Item, ItemSpec] = {
         True,
         True,
     ),
-    Item.SUPPORT: ItemSpec(
-        "key_worker_hour", 1.0, "per contact hour", Holder.SUPPORT_SERVICES, False, True
+    Item.STAFF: ItemSpec(
+        "key_worker_fte_year",
+        1 / 52,
+        "per post-week, shared equally by the persons the post holds",
+        Holder.SUPPORT_SERVICES,
+        False,
+        True,
     ),
     Item.AE: ItemSpec("ae_attendance", 1.0, "per attendance", Holder.NHS_ACUTE, True, False),
     Item.AMBULANCE: ItemSpec(
@@ -229,6 +261,22 @@ ITEMS: dict[Item, ItemSpec] = {
     Item.TREATMENT: ItemSpec(
         "treatment_year", 1 / 52, "per client-week in treatment", Holder.SUBSTANCE, False, True
     ),
+    Item.IDLE_STAFF: ItemSpec(
+        "key_worker_fte_year",
+        1 / 52,
+        "per post-week of a post holding nobody (idle capacity)",
+        Holder.SUPPORT_SERVICES,
+        False,
+        True,
+    ),
+    Item.PROGRAMME: ItemSpec(
+        "",
+        1.0,
+        "charged in pence, the week's amount from the programme parameters",
+        Holder.SUPPORT_SERVICES,
+        False,
+        True,
+    ),
 }
 
 
@@ -253,11 +301,19 @@ def validate_cost_overrides(values: Any) -> dict[str, float]:
 
 
 def item_pence(overrides: Mapping[str, float] | None = None) -> np.ndarray:
-    """Cost per event of each ledger item in integer pence, shape (n_items,), int64."""
+    """Cost per event of each ledger item in integer pence, 2023/24 prices, (n_items,) int64.
+
+    Each unit cost (or its override from a ``[costs]`` table, read in the row's own price
+    year) is deflated from its price year to 2023/24 (:func:`deflate`).
+    """
     overrides = overrides or {}
     out = np.zeros(len(Item), dtype=np.int64)
     for item, spec in ITEMS.items():
-        value = overrides.get(spec.unit, UNIT_COSTS[spec.unit].value)
+        if not spec.unit:  # charged in pence directly (PROGRAMME)
+            out[item] = 1
+            continue
+        row = UNIT_COSTS[spec.unit]
+        value = deflate(overrides.get(spec.unit, row.value), row.price_year)
         out[item] = round(100 * value * spec.quantity)
     return out
 
@@ -271,16 +327,17 @@ def item_table() -> list[dict[str, Any]]:
     """The ledger items joined to their unit-cost rows (for docs and reports)."""
     rows = []
     for item, spec in ITEMS.items():
-        uc = UNIT_COSTS[spec.unit]
+        uc = UNIT_COSTS.get(spec.unit, _PENCE)
         rows.append(
             {
                 "item": item.name.lower(),
-                "unit_cost": spec.unit,
+                "unit_cost": spec.unit or "-",
                 "value": uc.value,
                 "low": uc.low,
                 "high": uc.high,
                 "unit": uc.unit,
                 "price_year": uc.price_year,
+                "value_2324": uc.value_2324,
                 "quantity": spec.quantity,
                 "basis": spec.quantity_basis,
                 "holder": spec.holder.name.lower(),
@@ -291,3 +348,42 @@ def item_table() -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --------------------------------------------------------------------------------------
+# One price base year: HM Treasury GDP deflators (package data), model 2.
+# --------------------------------------------------------------------------------------
+
+PRICE_BASE = "2023/24"
+"""The price base year of every cost the model reports."""
+
+
+@functools.cache
+def deflators() -> dict[str, float]:
+    """GDP deflator index by financial year (``"2012/13"`` form), from the package data.
+
+    ``data/gdp_deflators.csv``: ``year,index`` rows after ``#`` comment lines naming the
+    source and release (HM Treasury, "GDP deflators at market prices, and money GDP").
+    """
+    text = resources.files("carecomplex").joinpath("data", "gdp_deflators.csv").read_text()
+    out = {}
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    for line in lines[1:]:  # after the header
+        year, index = line.split(",")[:2]
+        out[year.strip().replace("-", "/")] = float(index)
+    return out
+
+
+def deflate(value: float, price_year: str, base: str = PRICE_BASE) -> float:
+    """``value`` in ``price_year`` prices converted to ``base`` prices (GDP deflator ratio).
+
+    A price year of ``-`` (a model assumption) is taken to be in ``base`` prices already.
+    Raises :class:`ParamError` for a year the deflator table does not hold.
+    """
+    if price_year == "-" or price_year == base:
+        return value
+    table = deflators()
+    for year in (price_year, base):
+        if year not in table:
+            raise ParamError("costs", f"no GDP deflator for price year {year!r}")
+    return value * table[base] / table[price_year]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from carecomplex.costs import UNIT_COSTS, item_table
+from carecomplex.costs import PRICE_BASE, UNIT_COSTS, item_table
 from carecomplex.params import Params, describe
 
 STATUS_LEGEND = (
@@ -84,13 +84,30 @@ def _parameter_sections() -> list[str]:
                 "",
                 "The `[after]` table takes the same keys, ranges and defaults as `[regime]`: "
                 "the levers a transition moves toward from `transition.week` on.",
+                "",
+                "The `[history]` table (model 2) takes the same keys and ranges, but its "
+                "defaults are the siloed corner of `scenarios/siloed.toml` (target_pressure "
+                "0.7, episode_cap 12, eligibility 0.5, information_sharing 0.1, continuity "
+                "0.05, the rest 0; keys left out of a `[history]` table keep these): the "
+                "levers of the burn-in, shared by every arm, from which `regime` is reached "
+                "along the learning curve from week 0 (docs/ODD.md §7.1).",
             ]
     return lines
 
 
 def _unit_cost_section() -> list[str]:
     """The unit-cost table, one row per entry of ``UNIT_COSTS``."""
-    header = ["key", "value", "low", "high", "unit", "price year", "source", "status"]
+    header = [
+        "key",
+        "value",
+        "low",
+        "high",
+        "unit",
+        "price year",
+        f"value in {PRICE_BASE}",
+        "source",
+        "status",
+    ]
     body = [
         [
             f"`{key}`",
@@ -99,6 +116,7 @@ def _unit_cost_section() -> list[str]:
             _money(uc.high),
             _cell(uc.unit),
             _cell(uc.price_year),
+            _money(round(uc.value_2324, 2)),
             _cell(uc.source),
             _cell(uc.status),
         ]
@@ -108,9 +126,13 @@ def _unit_cost_section() -> list[str]:
         "",
         "## Unit costs",
         "",
-        "Values are in their published price year and are **not** inflated to a common "
-        "year. A scenario can override any value in a `[costs]` table "
-        "(`key = value`, from 0 to 10 × the high value).",
+        "Values, lows and highs are in their published price year; the model converts each "
+        f"to {PRICE_BASE} prices with the HM Treasury GDP deflators shipped in "
+        "`carecomplex/data/gdp_deflators.csv` (**unverified**: entered from background "
+        "knowledge of the series, to be replaced by a named release; see the file's "
+        "header). Rows with price year `-` are model assumptions in "
+        f"{PRICE_BASE} prices. A scenario can override any value in a `[costs]` table "
+        "(`key = value` in the row's price year, from 0 to 10 × the high value).",
         "",
         *_table(header, body),
     ]
@@ -139,7 +161,7 @@ def _item_section() -> list[str]:
             f"`{r['item']}`",
             f"`{r['unit_cost']}`",
             f"{_cell(round(r['quantity'], 4))} ({_cell(r['basis'])})",
-            _money(round(r["value"] * r["quantity"], 2)),
+            _money(round(r["value_2324"] * r["quantity"], 2)),
             _money(r["value"]),
             _money(r["low"]),
             _money(r["high"]),
@@ -158,9 +180,11 @@ def _item_section() -> list[str]:
         "## Ledger items",
         "",
         "Each costed activity is one ledger item; its cost per event is the unit value "
-        "times the quantity, charged in integer pence to the person, the budget holder "
-        "and the week. *Failure* demand is demand caused by a failure to do something "
-        "or do it right earlier (crises, repeat assessments, hand-offs); *value* demand "
+        f"in {PRICE_BASE} prices times the quantity, charged in integer pence to the "
+        "person, the budget holder and the week (staff: a post's weekly cost shared by "
+        "the persons it holds; idle posts to the ledger only). *Failure* demand is "
+        "demand caused by a failure to do something or do it right earlier (crises, "
+        "repeat assessments, hand-offs); *value* demand "
         "is the support people need. *Cashable* marks spending a budget holder could "
         "actually release.",
         "",

@@ -93,6 +93,71 @@ def summary(model: CareModel) -> dict[str, float]:
     out["worker_leavers_per_year"] = float(
         model.services[:, :, ServiceField.LEAVERS].sum() * 52 / max(1, len(model.services))
     )
+    out.update(_cost_summary(model))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Model 2 (costs): staff, idle capacity, programme, cost by year, present values.
+# --------------------------------------------------------------------------------------
+
+
+def yearly_cost(model: CareModel) -> dict[str, dict[str, np.ndarray]]:
+    """Cost by year of the run, from the weekly ledger, for each group of ``GROUPS``.
+
+    Year ``y`` is measured weeks ``52 y`` to ``52 y + 51`` (the last year may be short).
+
+    Returns:
+        ``{group: {"total": pounds per year, "person_years": person-years alive,
+        "per_person_year": pounds per person-year}}``, each of shape (years,).
+    """
+    n = model.n_weeks
+    years = -(-n // 52)
+    year_of = np.arange(n) // 52
+    pounds = model.ledger.sum(axis=1).astype(np.float64) / 100.0  # (week, group)
+    alive = model.events[:, Event.ALIVE].astype(np.float64) / 52.0  # person-years
+    out = {}
+    for name, gs in GROUPS.items():
+        g = list(gs)
+        total = np.bincount(year_of, weights=pounds[:, g].sum(axis=1), minlength=years)
+        py = np.bincount(year_of, weights=alive[:, g].sum(axis=1), minlength=years)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_py = np.where(py > 0, total / py, np.nan)
+        out[name] = {"total": total, "person_years": py, "per_person_year": per_py}
+    return out
+
+
+def _cost_summary(model: CareModel) -> dict[str, float]:
+    """The cost statistics of model 2, keyed as in :func:`summary`.
+
+    ``cost_staff`` and ``cost_programme`` per person-year; ``cost_year1`` and
+    ``cost_years3_5`` (mean of the years' costs per person-year; NaN when the run is
+    shorter); ``cost_per_person`` (undiscounted) and ``cost_pv`` (present value at the
+    Green Book 3.5 %) of the run's total cost per person of the group alive at week 0;
+    ``cost_idle_staff`` (pounds a year, service-wide) and ``idle_staff_share`` (share
+    of the posts' cost that bought no one's support).
+    """
+    from carecomplex.stats import present_value  # scipy: loaded only when summarising
+
+    out: dict[str, float] = {}
+    ev = model.events.sum(axis=0).astype(np.float64)
+    led = model.ledger.sum(axis=0).astype(np.float64) / 100.0
+    years = yearly_cost(model)
+    for name, gs in GROUPS.items():
+        g = list(gs)
+        py = ev[Event.ALIVE, g].sum() / 52.0
+        out[f"cost_staff:{name}"] = _ratio(led[[Item.STAFF, Item.IDLE_STAFF]][:, g].sum(), py)
+        out[f"cost_programme:{name}"] = _ratio(led[Item.PROGRAMME, g].sum(), py)
+        y = years[name]["per_person_year"]
+        out[f"cost_year1:{name}"] = float(y[0]) if len(y) else float("nan")
+        out[f"cost_years3_5:{name}"] = float(np.mean(y[2:5])) if len(y) >= 5 else float("nan")
+        cohort = float(model.events[0, Event.ALIVE, g].sum()) if model.n_weeks else 0.0
+        total = years[name]["total"]
+        out[f"cost_per_person:{name}"] = _ratio(total.sum(), cohort)
+        out[f"cost_pv:{name}"] = _ratio(present_value(total), cohort)
+    idle = led[Item.IDLE_STAFF].sum()
+    out["cost_idle_staff"] = float(idle * 52 / max(1, model.n_weeks))
+    out["idle_staff_share"] = _ratio(idle, led[[Item.STAFF, Item.IDLE_STAFF]].sum())
     return out
 
 
@@ -117,6 +182,13 @@ PER_GROUP = (
     "cost_p90",
     "cost_p99",
     "cost_max",
+    # Model 2 (costs).
+    "cost_staff",
+    "cost_programme",
+    "cost_year1",
+    "cost_years3_5",
+    "cost_per_person",
+    "cost_pv",
 )
 SERVICE_WIDE = (
     *(f"kim_{k}" for k in KIM),
@@ -127,6 +199,8 @@ SERVICE_WIDE = (
     "utilisation",
     "queue_share",
     "worker_leavers_per_year",
+    "cost_idle_staff",  # model 2 (costs)
+    "idle_staff_share",
 )
 
 

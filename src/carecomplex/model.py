@@ -11,12 +11,12 @@ import numpy as np
 
 from carecomplex import population
 from carecomplex.agents import attach_agents
-from carecomplex.costs import item_holders, item_pence
+from carecomplex.costs import Item, item_holders, item_pence
 from carecomplex.metrics import datacollector
 from carecomplex.params import Params
 from carecomplex.processes import access, learning, life, support, workforce
 from carecomplex.processes.common import chunk_sum
-from carecomplex.regimes import kernel_params, lever_change, levers_at
+from carecomplex.regimes import change_left, kernel_params, lever_change, levers_at, relational
 from carecomplex.rng import check_counter, seed_key
 from carecomplex.state import (
     N_EVENTS,
@@ -25,6 +25,7 @@ from carecomplex.state import (
     N_SERVICES,
     SERVICE_FIELDS,
     STRUCTURE,
+    Group,
     Journey,
     ServiceField,
     WellbeingSum,
@@ -79,6 +80,7 @@ class CareModel(mesa.Model):
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), len(Journey)))
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
+        self._change = 0.0  # this week's summed change of the 0-1 levers
         self._kp_memo = (None, None, None, None)  # (params, levers, friction, KP)
         self._scratch = access.access_scratch(len(self.state.person.pid))
         self._tiled = life.families_tile(self.state.family, self.state.person)
@@ -111,7 +113,10 @@ class CareModel(mesa.Model):
         6. **Workforce**: caseloads, burnout, turnover; leavers' cases pass on.
         7. **Spill-over**: queues and rejections raise next week's crisis hazard;
            overload erodes partnerships (inside steps 2, 3 and 5).
-        8. **Costs**: every activity above is charged to the ledger as it happens.
+        8. **Costs**: every activity above is charged to the ledger as it happens; at
+           the end of step 6 the posts' fixed cost is shared by the persons they hold
+           (idle posts to the ledger alone) and the programme's cost by the
+           complex-needs persons alive (``workforce.charge_posts``).
         """
         kp, lv = self._week_params()
         s, key, t, books = self.state, self.key, self.t, self._books
@@ -136,6 +141,7 @@ class CareModel(mesa.Model):
         # 6. Workforce.
         uid_before = self._next_uid
         self._next_uid = workforce.workforce(key, t, kp, self._next_uid, per, wk, sv, books)
+        workforce.charge_posts(per, wk, books, self._programme_pence(lv))
         self._record(self._next_uid - uid_before)
         self._advance()
 
@@ -148,13 +154,34 @@ class CareModel(mesa.Model):
         """
         p = self.params
         new = levers_at(p, self.week)
-        friction = p.workforce.friction * lever_change(self._levers, new)
+        self._change = lever_change(self._levers, new)
+        friction = p.workforce.friction * self._change
         self._levers = new
         last_p, last_levers, last_friction, kp = self._kp_memo
         if p is not last_p or new is not last_levers or friction != last_friction:
             kp = kernel_params(p, new, friction)
             self._kp_memo = (p, new, friction, kp)
         return kp, new
+
+    def _programme_pence(self, lv) -> int:
+        """This week's programme cost in pence (item PROGRAMME, ``ProgrammeParams``).
+
+        Training in the weeks the levers change (per post, per unit of change);
+        recommissioning once, in the first week of a change (per 1,000 persons); double
+        running, a share of the week's staff cost times the share of the change not yet
+        done; the alliance overhead per complex-needs person alive, times the relational
+        levers in force (:func:`~carecomplex.regimes.relational`).
+        """
+        pr, per = self.params.programme, self.state.person
+        posts = len(self.state.worker.uid)
+        left, starts = change_left(self.params, self.week)
+        pounds = pr.training_per_post * posts * self._change
+        if starts:
+            pounds += pr.recommissioning * len(per.pid) / 1000
+        cohort = int(np.count_nonzero((per.alive == 1) & (per.complex == Group.COMPLEX)))
+        pounds += pr.alliance_overhead / 52 * relational(lv) * cohort
+        staff = posts * int(self._books.pence[Item.STAFF])  # pence a week
+        return round(100 * pounds + pr.double_running * staff * left)
 
     def _advance(self) -> None:
         """The clock moves on a week; burn-in ends at week 0; measured weeks are collected."""

@@ -3,7 +3,9 @@
 A regime is nothing but a :class:`~carecomplex.params.RegimeLevers` value: ``siloed``
 and ``alliance`` are two corners of the lever space (see ``scenarios/``), so sweeps can
 move continuously between them. A transition moves the levers from ``regime`` to
-``after`` along a learning curve starting at ``transition.week``; workers with low
+``after`` along a learning curve starting at ``transition.week``; before that, every arm runs
+its burn-in under the shared ``history`` levers and moves from them to ``regime`` from
+week 0 (:func:`levers_at`), so arms diverge at week 0; workers with low
 tolerance of ambiguity feel the change as burnout ("tension at the edges").
 """
 
@@ -17,17 +19,62 @@ from carecomplex.processes.common import KP, KP_SOURCES
 
 
 def levers_at(params: Params, week: int) -> RegimeLevers:
-    """The levers in force in measured week ``week`` (negative during burn-in)."""
+    """The levers in force in measured week ``week`` (negative during burn-in).
+
+    Three phases: the shared ``history`` during burn-in (week < 0); from week 0 a move
+    from ``history`` to ``regime`` along the learning curve (none when they are equal,
+    as in the siloed scenario: ``regime`` itself is returned); from ``transition.week``
+    a move from the levers reached then to ``after``. The learning curve is the share
+    ``1 - exp(-weeks since the change / transition.learning_weeks)`` done.
+    """
+    if week < 0:
+        return params.regime if params.history == params.regime else params.history
+    start, target, since = _change(params, week)
+    return _mix(start, target, _done(params, since), params.transition.cap_switch)
+
+
+def change_left(params: Params, week: int) -> tuple[float, bool]:
+    """The share of the change in force not yet done, and whether it starts this week.
+
+    ``(0.0, False)`` when nothing changes (burn-in, or a phase whose start and target
+    levers are equal). Used for the programme's double running and recommissioning.
+    """
+    if week < 0:
+        return 0.0, False
+    start, target, since = _change(params, week)
+    if start == target:
+        return 0.0, False
+    return 1.0 - _done(params, since), since == 0
+
+
+def _change(params: Params, week: int) -> tuple[RegimeLevers, RegimeLevers, int]:
+    """The change in force in week ``week >= 0``: (start levers, target levers, weeks since)."""
     tr = params.transition
     if tr.week < 0 or week < tr.week:
-        return params.regime
-    done = 1.0 if tr.learning_weeks <= 0 else 1.0 - math.exp(-(week - tr.week) / tr.learning_weeks)
-    a, b = params.regime, params.after
+        if params.history == params.regime:
+            return params.regime, params.regime, week
+        return params.history, params.regime, week
+    start = params.regime
+    if params.history != params.regime:  # the first move stops where it has got to
+        start = _mix(params.history, params.regime, _done(params, tr.week), tr.cap_switch)
+    return start, params.after, week - tr.week
+
+
+def _done(params: Params, since: int) -> float:
+    """Share of a change done ``since`` weeks after it started (the learning curve)."""
+    lw = params.transition.learning_weeks
+    return 1.0 if lw <= 0 else 1.0 - math.exp(-since / lw)
+
+
+def _mix(a: RegimeLevers, b: RegimeLevers, done: float, cap_switch: float) -> RegimeLevers:
+    """Levers ``done`` of the way from ``a`` to ``b`` (``a`` itself when they are equal)."""
+    if a == b:
+        return a
     mixed = {}
     for f in dataclasses.fields(RegimeLevers):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if f.name == "episode_cap":  # 0 means "no clock": switch part-way, don't blend
-            mixed[f.name] = y if done >= tr.cap_switch else x
+            mixed[f.name] = y if done >= cap_switch else x
         else:
             mixed[f.name] = x + (y - x) * done
     return RegimeLevers(**mixed)
@@ -40,6 +87,15 @@ def lever_change(a: RegimeLevers, b: RegimeLevers) -> float:
         if f.name != "episode_cap":
             total += abs(getattr(a, f.name) - getattr(b, f.name))
     return total
+
+
+def relational(lv: RegimeLevers) -> float:
+    """Mean of the four relational levers: the scale of the alliance's ongoing overhead.
+
+    Information sharing, continuity, whole-person support and shared learning are what
+    the alliance coordinates (``programme.alliance_overhead``).
+    """
+    return (lv.information_sharing + lv.continuity + lv.whole_person + lv.shared_learning) / 4
 
 
 def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP:

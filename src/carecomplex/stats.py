@@ -142,3 +142,18 @@ def probability_beyond(x: Sequence[float], bound: float, at_most: bool) -> float
         return 1.0 if meets else 0.0
     cdf = float(stats.t.cdf((bound - m) / se, len(a) - 1))
     return cdf if at_most else 1.0 - cdf
+
+
+GREEN_BOOK_RATE = 0.035
+"""HM Treasury Green Book social time preference rate: 3.5 % a year (years 0 to 30)."""
+
+
+def present_value(stream: Any, rate: float = GREEN_BOOK_RATE) -> float:
+    """Present value of a yearly stream, the first year undiscounted (Green Book year 0).
+
+    ``sum(stream[t] / (1 + rate) ** t)`` for ``t = 0, 1, ...``: year 1 of a run is the
+    present, year 2 is discounted once, and so on. A constant stream of ``a`` over ``n``
+    years is the annuity due ``a * (1 - (1 + rate) ** -n) / rate * (1 + rate)``.
+    """
+    x = np.asarray(stream, dtype=np.float64)
+    return float((x / (1.0 + rate) ** np.arange(len(x))).sum())

@@ -38,6 +38,7 @@ from carecomplex.params.world import (
     LearningParams,
     LifeParams,
     PopulationParams,
+    ProgrammeParams,
     SupportParams,
     TreatmentParams,
     TrustParams,
@@ -56,6 +57,7 @@ __all__ = [
     "ParamError",
     "Params",
     "PopulationParams",
+    "ProgrammeParams",
     "RegimeLevers",
     "RunParams",
     "SupportParams",
@@ -83,9 +85,31 @@ class RunParams:
     seed: int = param(1, 0, 2**63 - 1, "integer", "Root seed of all random streams.")
 
 
+SILOED_HISTORY = RegimeLevers(
+    target_pressure=0.7,
+    episode_cap=12,
+    eligibility=0.5,
+    information_sharing=0.1,
+    continuity=0.05,
+    whole_person=0.0,
+    flexible_budget=0.0,
+    shared_learning=0.0,
+)
+"""Default ``history`` levers: the siloed corner of ``scenarios/siloed.toml``.
+
+Every arm runs its burn-in under its ``history`` (``regimes.levers_at``), so arms with
+the same seed share their past and diverge at week 0; the siloed scenario's ``regime``
+equals this, so for it nothing changes. ``tests/test_costs.py`` holds the two equal.
+"""
+
+
 @dataclass(frozen=True)
 class Params:
-    """All parameters of one run. ``regime`` holds levers; ``after`` the transition target."""
+    """All parameters of one run. ``regime`` holds levers; ``after`` the transition target.
+
+    ``history`` holds the levers of the burn-in (the shared past, siloed by default), and
+    ``programme`` the costs of changing from one set of levers to another.
+    """
 
     population: PopulationParams = field(default_factory=PopulationParams)
     life: LifeParams = field(default_factory=LifeParams)
@@ -103,6 +127,9 @@ class Params:
     after: RegimeLevers = field(default_factory=RegimeLevers)
     run: RunParams = field(default_factory=RunParams)
     costs: Mapping[str, float] = field(default_factory=dict)
+    # Model 2 (costs): the shared history and the programme costs of a change.
+    history: RegimeLevers = field(default_factory=lambda: SILOED_HISTORY)
+    programme: ProgrammeParams = field(default_factory=ProgrammeParams)
 
     @property
     def weeks(self) -> int:
@@ -130,6 +157,8 @@ _GROUP_TYPES = {
     "transition": TransitionParams,
     "after": RegimeLevers,
     "run": RunParams,
+    "history": RegimeLevers,
+    "programme": ProgrammeParams,
 }
 
 
@@ -183,12 +212,19 @@ def from_dict(data: Mapping[str, Any]) -> Params:
     for name, values in data.items():
         if name == "costs":
             groups["costs"] = validate_cost_overrides(values)
+        elif name == "history" and isinstance(values, Mapping):  # unset levers stay siloed
+            groups[name] = _group_from(name, RegimeLevers, _siloed_under(values))
         elif name in _GROUP_TYPES:
             groups[name] = _group_from(name, _GROUP_TYPES[name], values)
         else:
             known = ", ".join(sorted([*_GROUP_TYPES, "costs"]))
             raise ParamError(name, f"unknown section (known: {known})")
     return Params(**groups)
+
+
+def _siloed_under(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``[history]`` table laid over the siloed default (a partial table stays siloed)."""
+    return {**dataclasses.asdict(SILOED_HISTORY), **values}
 
 
 def to_dict(params: Params) -> dict[str, Any]:
@@ -204,7 +240,7 @@ def describe() -> list[dict[str, Any]]:
     """One row per parameter: group, name, default, range, unit, meaning, source."""
     rows = []
     for name, cls in _GROUP_TYPES.items():
-        if name == "after":
+        if name in ("after", "history"):  # the same levers as ``regime``
             continue
         for f in dataclasses.fields(cls):
             rows.append({"group": name, "name": f.name, "default": f.default, **f.metadata})

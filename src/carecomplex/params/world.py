@@ -551,3 +551,59 @@ class WorkforceParams:
         "fraction",
         "Skill growth at a service with no practice knowledge, relative to full knowledge.",
     )
+
+
+_MEAM = (
+    "model assumption; direction from the MEAM pilots economic evaluation (FTI Consulting "
+    "for MEAM, 2014): total public cost rose in year 1 in 2 of the 3 pilot areas"
+)
+
+
+@dataclass(frozen=True)
+class ProgrammeParams:
+    """What changing the system costs (model 2), charged as the ledger item PROGRAMME.
+
+    Spread each week over the complex-needs persons alive (the programme's cohort). A
+    change is a move of the levers in force (``regimes.levers_at``): from the shared
+    ``history`` to ``regime`` from week 0, and from there to ``after`` at
+    ``transition.week``.
+    """
+
+    training_per_post: float = param(
+        400.0,
+        0.0,
+        2000.0,
+        "£ per post per unit of lever change",
+        "Training and supervision of every post, charged in the weeks the levers change, in "
+        "proportion to the summed change of the 0-1 levers (siloed to alliance is about 4.4 "
+        "units: about £1,700 per post, some 6 to 8 training days with backfill).",
+        _MEAM,
+    )
+    recommissioning: float = param(
+        20000.0,
+        0.0,
+        200000.0,
+        "£ per 1,000 persons",
+        "One-off cost of recommissioning (procurement, contracts, governance) in the first "
+        "week of a change, per 1,000 persons of the population.",
+        _MEAM,
+    )
+    double_running: float = param(
+        0.15,
+        0.0,
+        1.0,
+        "share of staff cost",
+        "Share of the weekly staff cost paid twice while the learning curve is under way, "
+        "times the share of the change not yet done (old and new services run side by side).",
+        _MEAM,
+    )
+    alliance_overhead: float = param(
+        800.0,
+        0.0,
+        3000.0,
+        "£ per complex-needs person-year",
+        "Ongoing cost of coordination and shared learning (alliance manager, learning "
+        "sessions, shared records) at full relational levers; times the mean of "
+        "information_sharing, continuity, whole_person and shared_learning in force.",
+        _MEAM,
+    )

@@ -16,7 +16,15 @@ import numpy as np
 
 from carecomplex.costs import Item
 from carecomplex.rng import LifeDraw, Stream
-from carecomplex.state import N_CHUNKS, Crisis, Domain, Event, ServiceSum, WellbeingSum
+from carecomplex.state import (
+    N_CHUNKS,
+    Crisis,
+    Domain,
+    Event,
+    Group,
+    ServiceSum,
+    WellbeingSum,
+)
 
 
 class KP(NamedTuple):
@@ -167,7 +175,7 @@ CR_AE, CR_ADM, CR_CUST, CR_MH = (int(k) for k in Crisis)
 D_PHYS, D_SUBST, D_HOUSE = int(Domain.PHYSICAL), int(Domain.SUBSTANCE), int(Domain.HOUSING)
 D_CONNECTION = int(Domain.CONNECTION)
 I_ASSESS, I_REASSESS, I_REFER = int(Item.ASSESSMENT), int(Item.REASSESSMENT), int(Item.REFERRAL)
-I_SUPPORT, I_AE, I_AMB = int(Item.SUPPORT), int(Item.AE), int(Item.AMBULANCE)
+I_STAFF, I_AE, I_AMB = int(Item.STAFF), int(Item.AE), int(Item.AMBULANCE)
 I_ADM, I_MH, I_CUST = int(Item.ADMISSION), int(Item.MH_ADMISSION), int(Item.CUSTODY)
 I_PRISON, I_EA = int(Item.PRISON_WEEK), int(Item.EMERGENCY_ACCOMMODATION)
 I_TEN, I_TREAT = int(Item.TENANCY), int(Item.TREATMENT)
@@ -187,6 +195,9 @@ EV_ALIVE, EV_SUPP = int(Event.ALIVE), int(Event.SUPPORTED)
 SS_EPISODES, SS_TRUST = int(ServiceSum.EPISODES), int(ServiceSum.TRUST)
 SS_MATCH, SS_REDUCED = int(ServiceSum.MATCH), int(ServiceSum.NEED_REDUCED)
 WB_SUM, WB_ALIVE = int(WellbeingSum.SUM), int(WellbeingSum.ALIVE)
+
+I_IDLE, I_PROG = int(Item.IDLE_STAFF), int(Item.PROGRAMME)  # model 2 (costs)
+COMPLEX = int(Group.COMPLEX)  # the programme's cohort (model 2, costs)
 
 REREFERRAL = np.uint8(2)  # bit of `assessed`: closed with need left, to be re-referred
 

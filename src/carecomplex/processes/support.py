@@ -20,7 +20,6 @@ from carecomplex.processes.common import (
     EV_SUPP,
     EV_TEN,
     EV_TREAT,
-    I_SUPPORT,
     I_TEN,
     I_TREAT,
     REREFERRAL,
@@ -178,7 +177,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 need[i, d] = clip01(nd - red)
                 setpoint[i, d] = clip01(setpoint[i, d] - kp.recovery_gain * red)
                 reduced += red
-            charge(i, I_SUPPORT, kp.contact_hours, g, c, cost, ledger, pence, holder)
+            # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
             if _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks):
                 charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_TEN, g] += 1

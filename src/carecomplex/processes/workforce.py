@@ -1,6 +1,7 @@
 """Workforce, step 6 (docs/ODD.md §7.16): caseloads, burnout, turnover, skill.
 
-One kernel, :func:`workforce`. A leaver's post is taken by a novice with a new uid, who
+Two kernels: :func:`workforce`, and :func:`charge_posts` (the posts' and the
+programme's cost, model 2). A leaver's post is taken by a novice with a new uid, who
 inherits the cases; the persons lose some trust (less when continuity means a known
 colleague steps in). The turnover draw is keyed by the post (the worker row), not by its
 holder's uid, so arms in which different holders have left still share it; the uid is
@@ -12,7 +13,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from carecomplex.processes.common import EV_HANDOFF, S_TURN, clip01
+from carecomplex.processes.common import (
+    COMPLEX,
+    EV_HANDOFF,
+    I_IDLE,
+    I_PROG,
+    I_STAFF,
+    S_TURN,
+    clip01,
+)
 from carecomplex.rng import draw
 from carecomplex.state import SLOTS
 
@@ -99,3 +108,90 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
         for g in range(n_groups):
             events[0, EV_HANDOFF, g] += lost[b, g]
     return next_uid
+
+
+# --------------------------------------------------------------------------------------
+# Charging (model 2, costs): staff as the fixed cost of posts, and the programme's cost.
+# --------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def charge_posts(per, wk, books, programme) -> None:
+    """Charge the week's staff posts and programme cost (end of step 6, serial, exact).
+
+    Every post costs ``books.pence[I_STAFF]`` a week whatever its caseload. A post's
+    cost is shared equally by the persons it holds (integer pence; the remainder goes
+    one penny each to its first holders in person order), as item STAFF. The cost of a
+    post holding nobody is idle capacity, item IDLE_STAFF: charged to the ledger, not to
+    a person, split between the groups by the persons alive in each. ``programme``
+    pence (item PROGRAMME) are shared equally by the complex-needs persons alive (all
+    persons alive when there are none; nothing is charged when nobody is alive).
+
+    Args:
+        per: the ``PersonTable`` (``cost`` in place).
+        wk: the ``WorkerTable`` (read: ``service`` for the number of posts).
+        books: the week's ``Books`` (chunk 0 of ``ledger``).
+        programme: the week's programme cost in pence, int64.
+    """
+    slot_service, slot_worker = per.slot_service, per.slot_worker
+    alive, complex_, cost = per.alive, per.complex, per.cost
+    pence, holder, ledger = books.pence, books.holder, books.ledger
+    n, n_posts, n_groups = slot_service.shape[0], wk.service.shape[0], ledger.shape[2]
+    post = pence[I_STAFF]
+    held = np.zeros(n_posts, dtype=np.int64)
+    by_group = np.zeros(n_groups, dtype=np.int64)
+    for i in range(n):
+        if alive[i] == 1:
+            by_group[complex_[i]] += 1
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                held[slot_worker[i, k]] += 1
+    seen = np.zeros(n_posts, dtype=np.int64)
+    h_staff = holder[I_STAFF]
+    for i in range(n):
+        g = complex_[i]
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                w = slot_worker[i, k]
+                amount = post // held[w]
+                if seen[w] < post - amount * held[w]:
+                    amount += 1
+                seen[w] += 1
+                cost[i, h_staff] += amount
+                ledger[0, I_STAFF, g] += amount
+    idle = 0
+    for w in range(n_posts):
+        if held[w] == 0:
+            idle += post
+    _split(idle, by_group, ledger, I_IDLE)
+    # The programme's cohort: complex-needs persons alive (else everybody alive).
+    cohort = by_group[COMPLEX]
+    if cohort == 0:
+        cohort = by_group.sum()
+    if cohort == 0 or programme <= 0:
+        return
+    only_complex = by_group[COMPLEX] > 0
+    share, rest = programme // cohort, programme % cohort
+    h_prog, got = holder[I_PROG], 0
+    for i in range(n):
+        if alive[i] == 0 or (only_complex and complex_[i] != COMPLEX):
+            continue
+        amount = share + (1 if got < rest else 0)
+        got += 1
+        cost[i, h_prog] += amount
+        ledger[0, I_PROG, complex_[i]] += amount
+
+
+@nb.njit(cache=True)
+def _split(amount, by_group, ledger, item) -> None:
+    """``amount`` pence into chunk 0 of ``ledger`` for ``item``, by the persons per group."""
+    total = by_group.sum()
+    if total == 0:
+        ledger[0, item, 0] += amount
+        return
+    left = amount
+    for g in range(by_group.shape[0] - 1):
+        part = amount * by_group[g] // total
+        ledger[0, item, g] += part
+        left -= part
+    ledger[0, item, by_group.shape[0] - 1] += left

@@ -51,7 +51,7 @@ def _episode(a, i: int, k: int, g: int, c: int) -> None:
     x = a.need[i].astype(F64)  # need before this contact
     tau = float(a.slot_trust[i, k])
     match, reduced = _contact(a, i, k, s, x, tau)
-    charge(a, i, Item.SUPPORT, kp.contact_hours, g, c)
+    # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
     _budget(a, i, k, g, c)
     floor = kp.build_match_floor  # trust builds slowly, faster when support matches
     tau += kp.trust_build * (1.0 - tau) * (floor + (1.0 - floor) * match)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from carecomplex.costs import Item
 from carecomplex.processes.common import KP
 from carecomplex.reference.common import F64, clip
 from carecomplex.rng import Stream, draws
-from carecomplex.state import Event
+from carecomplex.state import Event, Group
 
 
 def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
@@ -51,3 +52,54 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     by_group = np.bincount(per.complex, weights=lost, minlength=events.shape[2])
     events[0, Event.HANDOFF] += by_group.astype(np.int64)
     return int(next_uid + left.sum())
+
+
+def charge_posts(per, wk, books, programme) -> None:
+    """Twin of :func:`carecomplex.processes.workforce.charge_posts` (same arguments, in place).
+
+    Each post's weekly cost is split equally over the episodes it holds (the remainder
+    a penny each to its first holders in person order); posts holding nobody are idle
+    capacity, in the ledger by the groups' persons alive; the programme's pence are
+    split equally over the complex-needs persons alive (else all alive).
+    """
+    pence, ledger = books.pence, books.ledger
+    n_groups = ledger.shape[2]
+    post = int(pence[Item.STAFF])
+    held = per.slot_service >= 0
+    rows, _ = np.nonzero(held)  # person of each episode, in person order
+    workers = per.slot_worker[held].astype(np.int64)
+    count = np.bincount(workers, minlength=len(wk.service))
+    order = np.argsort(workers, kind="stable")
+    rank = np.empty(len(workers), dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    rank[order] = np.arange(len(workers)) - first[workers[order]]
+    c = np.maximum(count[workers], 1)
+    amount = post // c + (rank < post - (post // c) * c)
+    np.add.at(per.cost[:, books.holder[Item.STAFF]], rows, amount)
+    groups = per.complex[rows].astype(np.int64)
+    ledger[0, Item.STAFF] += np.bincount(groups, weights=amount, minlength=n_groups).astype(
+        np.int64
+    )
+    alive = per.alive == 1
+    by_group = np.bincount(per.complex[alive], minlength=n_groups).astype(np.int64)
+    idle = post * int((count == 0).sum())
+    total = int(by_group.sum())
+    if total == 0:
+        ledger[0, Item.IDLE_STAFF, 0] += idle
+    else:
+        parts = [idle * int(by_group[g]) // total for g in range(n_groups - 1)]
+        parts.append(idle - sum(parts))
+        ledger[0, Item.IDLE_STAFF] += np.array(parts, dtype=np.int64)
+    cohort = alive & (per.complex == Group.COMPLEX)
+    if not cohort.any():
+        cohort = alive
+    m = int(cohort.sum())
+    if m == 0 or programme <= 0:
+        return
+    who = np.flatnonzero(cohort)
+    amount = np.full(m, programme // m, dtype=np.int64)
+    amount[: programme % m] += 1
+    per.cost[who, books.holder[Item.PROGRAMME]] += amount
+    ledger[0, Item.PROGRAMME] += np.bincount(
+        per.complex[who].astype(np.int64), weights=amount, minlength=n_groups
+    ).astype(np.int64)
