@@ -52,6 +52,11 @@ class Stream(IntEnum):
     AMBULANCE = 17
     REFER = 18
     BUDGET = 19
+    ADMISSION = 20  # k = 0: day of the week admitted; k = 1: length of stay
+    SENTENCE = 21  # k = 0: short or long; k = 1: weeks served
+    IN_REACH = 22  # k = 0: in-reach in this custody spell
+    RELEASE = 23  # k = 0: release planned; k = 1: released without settled accommodation
+    PROVEN = 24  # k = 0: a custody is a proven offence
 
 
 @nb.njit(cache=True, inline="always")
