@@ -210,6 +210,7 @@ def test_unsupportable_claim_is_not_supported_and_screen_moves_verdict() -> None
         "shared_learning": 0.0,
         "flexible_budget": 0.0,
         "whole_person": 0.0,
+        "in_reach": 0.0,
     }
     data = _with(claim__window=[26, 104], run__years=2.0)
     data["parameters"] = {"regime": {"target_pressure": 0.0, **off}}

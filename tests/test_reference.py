@@ -28,6 +28,7 @@ from carecomplex.params import (
     Params,
     PopulationParams,
     RegimeLevers,
+    RunParams,
     SupportParams,
     TreatmentParams,
     TrustParams,
@@ -283,6 +284,9 @@ def kernel_parameters(draw) -> KP:
         treatment=draw(group(TreatmentParams)),
         workforce=draw(group(WorkforceParams)),
     )
+    # The run's measured window, so that the statistics' window edges fall in the states.
+    run = RunParams(years=draw(st.sampled_from([1.0, 5.0])), burn_in=draw(st.integers(0, 520)))
+    params = dataclasses.replace(params, run=run)
     levers = draw(corners | group(RegimeLevers))
     friction = draw(st.just(0.0) | st.floats(0.0, 1.0))
     return kernel_params(params, levers, friction)
@@ -351,10 +355,18 @@ def _random_persons(rng, s: State, t: int, knobs) -> None:
     p.wait_weeks[:] = np.where(queued, rng.integers(1, 30, n), 0)
     p.unmet[:] = rng.integers(0, 2, n)
     p.cooldown[:] = np.where(rng.random(n) < 0.2, rng.integers(1, 9, n), 0)
-    near = [0, 1, 3, 4, 5, 51, 52, 53]  # weeks ago, around the 30-day and 1-year windows
-    for a in (p.last_admission, p.last_custody):
-        ago = np.where(rng.random(n) < 0.5, rng.choice(near, n), rng.integers(0, 60, n))
-        a[:] = np.where(rng.random(n) < 0.7, t - ago, -10_000)
+    # Spells: in hospital, the last discharge and release around their windows' edges.
+    p.hospital_weeks[:] = np.where(
+        free & (rng.random(n) < knobs["prison"]), rng.integers(1, 4, n), 0
+    )
+    near = [0, 1, 3, 4, 5, 25, 26, 27, 51, 52, 53]  # weeks ago, around 30, 180 days, 1 year
+    ago = np.where(rng.random(n) < 0.5, rng.choice(near, n), rng.integers(0, 60, n))
+    day = 7 * (t - ago) + rng.integers(0, 7, n)
+    p.discharge_day[:] = np.where((rng.random(n) < 0.7) & (day >= 0), day, -1)
+    ago = np.where(rng.random(n) < 0.5, rng.choice(near, n), rng.integers(0, 60, n))
+    p.release_week[:] = np.where((rng.random(n) < 0.7) & (t - ago >= 0), t - ago, -1)
+    p.sentence[:] = rng.integers(0, 3, n)
+    p.in_reach[:] = (p.prison_weeks > 0) & (rng.random(n) < 0.5)
     for a in (p.crises, p.handoffs, p.shocks, p.weeks_alive):
         a[:] = rng.integers(0, 50, n)
     p.cost[:] = rng.integers(0, 10**6, p.cost.shape)
@@ -385,7 +397,8 @@ def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
     episodes close in the support step).
     """
     p, w = s.person, s.worker
-    eligible = ((p.alive == 1) | (p.died_week == t)) & (p.prison_weeks == 0)
+    reach = (p.prison_weeks == 0) | (p.in_reach == 1)  # prisoners only with in-reach
+    eligible = ((p.alive == 1) | (p.died_week == t)) & reach
     for i in np.flatnonzero(eligible):
         services = rng.permutation(N_SERVICES)[:SLOTS]
         for k in range(SLOTS):

@@ -27,6 +27,7 @@ from carecomplex.costs import UNIT_COSTS
 from carecomplex.metrics import summary
 from carecomplex.model import CareModel
 from carecomplex.params import CrisisParams, Params, RunParams, from_dict, to_dict
+from carecomplex.processes.spells import geometric
 from carecomplex.scenarios import load
 from carecomplex.state import SCHEMAS, Event
 from test_invariants import Tracker
@@ -46,6 +47,7 @@ NON_NEGATIVE = {
         "cooldown",
         "prison_weeks",
         "treatment_weeks",
+        "hospital_weeks",
         "crises",
         "handoffs",
         "shocks",
@@ -62,7 +64,16 @@ WEEK_CLOCKS = {
     "worker": ("tenure",),  # posts start with some tenure: bounded by it plus the steps
 }
 # Indices whose "none" value is -1.
-MINUS_ONE = {"person": ("died_week", "slot_service", "slot_worker", "wait_service")}
+MINUS_ONE = {
+    "person": (
+        "died_week",
+        "slot_service",
+        "slot_worker",
+        "wait_service",
+        "discharge_day",
+        "release_week",
+    )
+}
 
 
 def test_week_counters_are_wide_enough_for_the_longest_run() -> None:
@@ -75,10 +86,20 @@ def test_week_counters_are_wide_enough_for_the_longest_run() -> None:
 
 
 def test_longest_prison_stay_fits_its_counter() -> None:
-    # processes.life._crisis: 1 + int(-log1p(-u) * (prison_weeks - 1)), u < 1 on a 2**-53 grid.
-    hi = CrisisParams.__dataclass_fields__["prison_weeks"].metadata["hi"]
-    longest = 1 + int(-np.log1p(-(1.0 - 2.0**-53)) * (hi - 1.0))
-    assert longest < np.iinfo(SCHEMAS["person"]["prison_weeks"].dtype).max
+    # processes.spells.geometric(u, mean): u < 1 on a 2**-53 grid, the longest mean allowed.
+    u = 1.0 - 2.0**-53
+    for name in ("short_served_weeks", "long_served_weeks"):
+        hi = CrisisParams.__dataclass_fields__[name].metadata["hi"]
+        assert geometric(u, hi) < np.iinfo(SCHEMAS["person"]["prison_weeks"].dtype).max
+
+
+def test_longest_hospital_stay_fits_its_counters() -> None:
+    # processes.spells.admit: a stay of geometric(u, admission_days) days from the last day
+    # of the longest run; the discharge day and the weeks left fit their columns.
+    hi = CrisisParams.__dataclass_fields__["admission_days"].metadata["hi"]
+    days = geometric(1.0 - 2.0**-53, hi)
+    assert days // 7 + 1 < np.iinfo(SCHEMAS["person"]["hospital_weeks"].dtype).max
+    assert 7 * MAX_STEPS + days < np.iinfo(SCHEMAS["person"]["discharge_day"].dtype).max
 
 
 def test_worker_ids_cannot_overflow() -> None:

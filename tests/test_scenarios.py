@@ -71,7 +71,8 @@ def test_siloed_and_alliance_are_the_documented_corners() -> None:
     s, a = load("siloed").params, load("alliance").params
     assert s.regime.target_pressure > 0 and a.regime.target_pressure == 0
     assert s.regime.episode_cap > 0 and a.regime.episode_cap == 0
-    for lever in ("information_sharing", "continuity", "whole_person", "shared_learning"):
+    levers = ("information_sharing", "continuity", "whole_person", "shared_learning", "in_reach")
+    for lever in levers:
         assert getattr(a.regime, lever) > getattr(s.regime, lever), f"alliance {lever} higher"
     # Only the levers differ: the world is the same.
     world = ("population", "life", "crisis", "capacity", "support", "trust", "learning")

@@ -86,6 +86,9 @@ def test_every_kp_field_has_a_named_source_that_exists() -> None:
         if group == "week":
             assert attr == field == "friction_load"
             continue
+        if group == "run":  # the measured window, from the run's length (regimes._Run)
+            assert attr == field in {"measure_start", "run_end"}
+            continue
         names = {f.name for f in dataclasses.fields(GROUPS[group])}
         assert attr in names, f"KP.{field}: {group}.{attr} is not a parameter"
         assert attr == field or field == f"{group}_{attr}", (
@@ -103,18 +106,23 @@ def test_kernel_params_puts_each_value_in_the_field_of_its_name() -> None:
             attrs[f.name] = value if f.type in ("int", int) else value + 0.25
         fake[group] = SimpleNamespace(**attrs)
     levers = fake.pop("levers")
-    kp = kernel_params(SimpleNamespace(**fake), levers, friction_load=0.5)
+    run = SimpleNamespace(burn_in=7)
+    kp = kernel_params(SimpleNamespace(**fake, run=run, weeks=11), levers, friction_load=0.5)
     fake["levers"] = levers
     for field in KP._fields:
         got = getattr(kp, field)
         if field == "friction_load":
             assert got == 0.5
             continue
+        if field in ("measure_start", "run_end"):
+            assert got == {"measure_start": 7, "run_end": 18}[field]
+            continue
         group, attr = KP_SOURCES[field]
         assert got == getattr(fake[group], attr), f"KP.{field} holds the wrong value"
         want = int if KP.__annotations__[field] in ("int", int) else float
         assert type(got) is want, f"KP.{field} is a {type(got).__name__}"
-    assert len({getattr(kp, f) for f in KP._fields}) == len(KP._fields)
+    distinct = [f for f in KP._fields if f not in ("measure_start", "run_end")]
+    assert len({getattr(kp, f) for f in distinct}) == len(distinct)
 
 
 # --------------------------------------------------------------------------------------
@@ -246,10 +254,14 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/access.py", "NEW_APPLICATION, REREFERRED, SKIMMED"): {2, 4},
     ("processes/access.py", "QUEUED, ACCEPTED, REJECTED"): {2},
     ("processes/life.py", "Ablate"): {2, 4, 8, 16, 32},
-    # Definitions of two counted statistics (Event.READMISSION_30D, Event.REOFFENCE_1Y):
-    # what is measured, not what happens.
-    ("processes/common.py", "READMIT_WEEKS"): {4},
+    # Definitions of the counted statistics as published (NHS readmission within 30 and
+    # 180 days of discharge, MoJ proven reoffending within 52 weeks of release), days in
+    # a week, and the sentence classes: what is measured, not what happens.
+    ("processes/common.py", "DAYS_PER_WEEK"): {7},
+    ("processes/common.py", "READMIT_DAYS"): {30},
+    ("processes/common.py", "READMIT_DAYS_LONG"): {180},
     ("processes/common.py", "REOFFEND_WEEKS"): {52},
+    ("processes/common.py", "SHORT, LONG"): {2},
     # Binary-heap index arithmetic (children 2j + 1, 2j + 2; heapify from n // 2 - 1).
     ("processes/access.py", "_sift_down"): {2},
     ("processes/access.py", "_sift_key"): {2},

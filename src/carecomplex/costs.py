@@ -236,8 +236,8 @@ ITEMS: dict[Item, ItemSpec] = {
     ),
     Item.ADMISSION: ItemSpec(
         "non_elective_bed_day",
-        5.0,
-        "5 bed days per spell (assumption)",
+        1.0,
+        "per bed day (length of stay drawn per spell, mean crisis.admission_days)",
         Holder.NHS_ACUTE,
         True,
         False,

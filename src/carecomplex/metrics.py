@@ -52,12 +52,7 @@ def summary(model: CareModel) -> dict[str, float]:
         out[f"handoffs:{name}"] = _ratio(ev[Event.HANDOFF, g].sum(), py)
         out[f"rejections:{name}"] = _ratio(ev[Event.REJECTION, g].sum(), py)
         out[f"reassessments:{name}"] = _ratio(ev[Event.REASSESSMENT, g].sum(), py)
-        out[f"readmission_30d:{name}"] = _ratio(
-            ev[Event.READMISSION_30D, g].sum(), ev[Event.CRISIS_ADMISSION, g].sum()
-        )
-        out[f"reoffending_1y:{name}"] = _ratio(
-            ev[Event.REOFFENCE_1Y, g].sum(), ev[Event.CRISIS_CUSTODY, g].sum()
-        )
+        _justice(out, name, ev[:, g].sum(axis=1), py)
         out[f"supported_share:{name}"] = _ratio(
             ev[Event.SUPPORTED, g].sum(), ev[Event.ALIVE, g].sum()
         )
@@ -162,6 +157,16 @@ def _cost_summary(model: CareModel) -> dict[str, float]:
 
 
 KIM = ("relationships", "thinking", "actions", "results")
+# Hospital and prison statistics as published (see _justice).
+JUSTICE = (
+    "readmission_30d",
+    "readmission_180d",
+    "proven_reoffending_12m",
+    "proven_reoffending_12m_long",
+    "discharges",
+    "releases",
+    "release_homeless_share",
+)
 PER_GROUP = (
     "cost_total",
     *(f"cost_{h.name.lower()}" for h in Holder),
@@ -174,8 +179,7 @@ PER_GROUP = (
     "handoffs",
     "rejections",
     "reassessments",
-    "readmission_30d",
-    "reoffending_1y",
+    *JUSTICE,
     "supported_share",
     "wellbeing",
     "cost_p50",
@@ -276,3 +280,32 @@ def datacollector() -> mesa.DataCollector:
             "wellbeing": report_wellbeing,
         }
     )
+
+
+def _justice(out: dict[str, float], name: str, ev: np.ndarray, py: float) -> None:
+    """Hospital and prison statistics of group ``name`` as the NHS and the MoJ publish them.
+
+    Readmission: readmitted discharges / discharges, over the discharges whose 30-day
+    (180-day) window ends inside the run. Proven reoffending (MoJ): releases from short
+    (long) sentences with a proven offence within 52 weeks / releases with the 52 weeks
+    of follow-up inside the run. Discharges and releases per person-year; the share of
+    releases to no settled accommodation.
+
+    Args:
+        out: the summary, added to.
+        name: the group's name.
+        ev: the group's event totals (by :class:`Event`).
+        py: the group's person-years.
+    """
+    releases = ev[Event.RELEASE_SHORT] + ev[Event.RELEASE_LONG]
+    out[f"readmission_30d:{name}"] = _ratio(ev[Event.READMISSION_30D], ev[Event.DISCHARGE_30D])
+    out[f"readmission_180d:{name}"] = _ratio(ev[Event.READMISSION_180D], ev[Event.DISCHARGE_180D])
+    out[f"proven_reoffending_12m:{name}"] = _ratio(
+        ev[Event.REOFFENCE_SHORT], ev[Event.COHORT_SHORT]
+    )
+    out[f"proven_reoffending_12m_long:{name}"] = _ratio(
+        ev[Event.REOFFENCE_LONG], ev[Event.COHORT_LONG]
+    )
+    out[f"discharges:{name}"] = _ratio(ev[Event.DISCHARGE], py)
+    out[f"releases:{name}"] = _ratio(releases, py)
+    out[f"release_homeless_share:{name}"] = _ratio(ev[Event.RELEASE_HOMELESS], releases)

@@ -119,6 +119,7 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
         "workforce": p.workforce,
         "levers": lv,
         "week": _Week(friction_load),
+        "run": _Run(p.run.burn_in, p.run.burn_in + p.weeks),
     }
     return KP(
         **{
@@ -136,3 +137,11 @@ class _Week:
 
 
 _CAST = {name: int if kind in ("int", int) else float for name, kind in KP.__annotations__.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """The KP fields fixed by the run's length: its measured steps (absolute ``t``)."""
+
+    measure_start: int
+    run_end: int

@@ -91,6 +91,11 @@ class Stream(IntEnum):
     REFER = 18
     BUDGET = 19
     LIFE = 20  # the life step's draws, one entity key per person-week (LifeDraw)
+    ADMISSION = 21  # k = 0: day of the week admitted; k = 1: length of stay
+    SENTENCE = 22  # k = 0: short or long; k = 1: weeks served
+    IN_REACH = 23  # k = 0: in-reach in this custody spell
+    RELEASE = 24  # k = 0: release planned; k = 1: released without settled accommodation
+    PROVEN = 25  # k = 0: a custody is a proven offence
 
 
 class LifeDraw(IntEnum):

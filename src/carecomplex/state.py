@@ -59,8 +59,8 @@ class Event(IntEnum):
     CRISIS_MH = 3
     DEATH = 4
     CRISIS_DEATH = 5
-    READMISSION_30D = 6
-    REOFFENCE_1Y = 7
+    READMISSION_30D = 6  # a discharge readmitted within 30 days (its window in the run)
+    REOFFENCE_SHORT = 7  # a release from a short sentence proven to reoffend in 52 weeks
     PRISON_WEEK = 8
     EA_WEEK = 9
     APPLICATION = 10
@@ -77,6 +77,17 @@ class Event(IntEnum):
     SHOCK = 21
     ALIVE = 22
     SUPPORTED = 23
+    # Justice and hospital spells (see processes/life.py, docs/ODD.md §7.6).
+    DISCHARGE = 24  # discharges from an emergency admission
+    DISCHARGE_30D = 25  # discharges whose 30-day window ends inside the run
+    DISCHARGE_180D = 26  # discharges whose 180-day window ends inside the run
+    READMISSION_180D = 27  # a discharge readmitted within 180 days (its window in the run)
+    RELEASE_SHORT = 28  # releases from a short sentence (< 12 months)
+    RELEASE_LONG = 29  # releases from a long sentence (12 months or more)
+    COHORT_SHORT = 30  # short-sentence releases with 52 weeks of follow-up in the run
+    COHORT_LONG = 31  # long-sentence releases with 52 weeks of follow-up in the run
+    REOFFENCE_LONG = 32  # a release from a long sentence proven to reoffend in 52 weeks
+    RELEASE_HOMELESS = 33  # releases without settled accommodation (housing need raised)
 
 
 class Group(IntEnum):
@@ -238,13 +249,21 @@ PERSON = {
     "cooldown": Column(("N",), np.int16, 0, "weeks", "weeks before seeking help again"),
     "prison_weeks": Column(("N",), np.int16, 0, "weeks", "prison weeks left"),
     "treatment_weeks": Column(("N",), np.int16, 0, "weeks", "funded treatment weeks left"),
-    "last_admission": Column(("N",), np.int32, -10_000, "week", "week of last admission"),
-    "last_custody": Column(("N",), np.int32, -10_000, "week", "week of last custody"),
     "crises": Column(("N",), np.int32, 0, "count", "crises so far"),
     "handoffs": Column(("N",), np.int32, 0, "count", "hand-offs so far"),
     "shocks": Column(("N",), np.int32, 0, "count", "life shocks so far (for CRN checks)"),
     "cost": Column(("N", "H"), np.int64, 0, "pence", "cost so far by budget holder"),
     "weeks_alive": Column(("N",), np.int32, 0, "weeks", "measured weeks alive"),
+    # Justice and hospital spells (processes/life.py).
+    "hospital_weeks": Column(("N",), np.int16, 0, "weeks", "hospital weeks left after this"),
+    "discharge_day": Column(
+        ("N",), np.int32, -1, "day", "day of the last discharge not yet followed (-1 = none)"
+    ),
+    "sentence": Column(("N",), np.uint8, 0, "class", "current or last sentence: 1 short, 2 long"),
+    "release_week": Column(
+        ("N",), np.int32, -1, "week", "week of the last release not yet followed (-1 = none)"
+    ),
+    "in_reach": Column(("N",), np.uint8, 0, "flag", "this custody spell has prison in-reach"),
 }
 FAMILY = {
     "start": Column(("F",), np.int32, 0, "index", "first member (members are contiguous)"),

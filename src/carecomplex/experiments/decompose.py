@@ -56,6 +56,7 @@ LEVER_GROUPS: dict[str, tuple[str, ...]] = {
     "whole_person": ("whole_person",),
     "budget": ("flexible_budget",),
     "learning": ("shared_learning",),
+    "in_reach": ("in_reach",),
 }
 """The lever groups: name -> fields of :class:`RegimeLevers` (each field in exactly one).
 

@@ -73,6 +73,14 @@ class RegimeLevers:
         "fraction",
         "How far practice knowledge diffuses between services in proportion to their trust.",
     )
+    in_reach: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "probability",
+        "Probability per custody spell that open episodes and their workers continue "
+        "through prison (in-reach at reduced contact) and release is planned with them.",
+    )
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,6 @@ class CrisisParams:
     custody_prison: float = param(
         0.3, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
     )
-    prison_weeks: float = param(14.0, 1.0, 104.0, "weeks", "Mean length of a short prison stay.")
     homeless_threshold: float = param(
         0.5,
         0.0,
@@ -206,6 +205,78 @@ class CrisisParams:
         "weight",
         "Weight of physical-health need in the need that drives the death hazard; substance "
         "need has the rest (1 - weight).",
+    )
+    # Hospital and prison spells, release and the statistics as published (justice).
+    admission_days: float = param(
+        7.0,
+        1.0,
+        30.0,
+        "days",
+        "Mean length of stay of an emergency admission (geometric in days, at least one). "
+        "NHS Hospital Episode Statistics: the national non-elective mean is about 5-6 days; "
+        "homeless patients stay longer (Hwang et al. 2011, Medical Care 49:350); 7 for this "
+        "group is a model assumption.",
+    )
+    short_sentence_share: float = param(
+        0.75,
+        0.0,
+        1.0,
+        "probability",
+        "Share of prison sentences shorter than 12 months. MoJ Criminal Justice Statistics: "
+        "about half of immediate custodial sentences are under 12 months, more for repeat "
+        "acquisitive offending; 0.75 for this group is a model assumption.",
+    )
+    short_served_weeks: float = param(
+        8.0,
+        1.0,
+        26.0,
+        "weeks",
+        "Mean weeks served on a short sentence (geometric). MoJ Offender Management "
+        "Statistics: average short sentence about 4 months, half served in custody.",
+    )
+    long_served_weeks: float = param(
+        40.0,
+        13.0,
+        260.0,
+        "weeks",
+        "Mean weeks served on a sentence of 12 months or more (geometric); model assumption "
+        "(half of a sentence of about 18 months).",
+    )
+    release_unhoused: float = param(
+        0.4,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a release without planning is to no settled accommodation. MoJ "
+        "SPCR survey (Williams, Poyser & Hopkins 2012): 37 % of prisoners had nowhere to "
+        "live on release; MoJ written answer 5 Dec 2017: 46 % of releases not known to be "
+        "to settled accommodation; MoJ 2023/24: 13 % released homeless or rough sleeping.",
+    )
+    release_housing_need: float = param(
+        0.7,
+        0.0,
+        1.0,
+        "need",
+        "Housing need at least reached on release without settled accommodation (above the "
+        "homeless threshold: emergency accommodation or rough sleeping); model assumption.",
+    )
+    release_planning: float = param(
+        0.6,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a release with an open in-reach episode is planned so that the "
+        "person leaves to settled accommodation; model assumption (Centre for Homelessness "
+        "Impact 2023: Critical Time Intervention and re-entry programmes improve housing "
+        "outcomes; Duty to Refer shows mixed results).",
+    )
+    proven_share: float = param(
+        0.8,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a custody (arrest) is a proven offence (caution or conviction) for "
+        "the MoJ proven reoffending measure; model assumption.",
     )
 
 
@@ -269,6 +340,14 @@ class CapacityParams:
     )
     reject_cooldown: int = param(
         8, 0, 52, "weeks", "Weeks a rejected person waits before seeking help again."
+    )
+    in_reach_contact: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of the weekly contact an in-reach episode keeps while the person is in "
+        "prison (visits, calls); model assumption.",
     )
 
 

@@ -55,7 +55,6 @@ class KP(NamedTuple):
     mortality_slope: float
     crisis_death: float
     custody_prison: float
-    prison_weeks: float
     homeless_threshold: float
     high_need: float
     ambulance_share: float
@@ -111,6 +110,19 @@ class KP(NamedTuple):
     burnout_skill_loss: float
     growth_knowledge_floor: float
     friction_load: float
+    # Hospital and prison spells, release, and the run's measured window (justice).
+    admission_days: float
+    short_sentence_share: float
+    short_served_weeks: float
+    long_served_weeks: float
+    release_unhoused: float
+    release_housing_need: float
+    release_planning: float
+    proven_share: float
+    in_reach_contact: float
+    in_reach: float
+    measure_start: int  # first measured step (the burn-in)
+    run_end: int  # first step after the run
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -131,7 +143,7 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
         "crisis",
         "base_rate need_slope complexity_slope trust_protection family_protection "
         "unmet_multiplier crisis_harm base_mortality mortality_slope crisis_death "
-        "custody_prison prison_weeks homeless_threshold high_need ambulance_share "
+        "custody_prison homeless_threshold high_need ambulance_share "
         "mortality_physical_weight",
     ),
     **_same(
@@ -168,6 +180,15 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
         "novice_skill skill_growth burnout_skill_loss growth_knowledge_floor",
     ),
     "friction_load": ("week", "friction_load"),
+    **_same(
+        "crisis",
+        "admission_days short_sentence_share short_served_weeks long_served_weeks "
+        "release_unhoused release_housing_need release_planning proven_share",
+    ),
+    "in_reach_contact": ("capacity", "in_reach_contact"),
+    "in_reach": ("levers", "in_reach"),
+    "measure_start": ("run", "measure_start"),
+    "run_end": ("run", "run_end"),
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
@@ -184,8 +205,19 @@ S_CRISIS, S_KIND, S_DEATH = int(Stream.CRISIS), int(Stream.CRISIS_KIND), int(Str
 S_PRISON, S_AMB, S_PRIORITY = int(Stream.PRISON), int(Stream.AMBULANCE), int(Stream.PRIORITY)
 S_ASSESS, S_GAMING, S_CONT = int(Stream.ASSESS), int(Stream.GAMING), int(Stream.CONTINUITY)
 S_DIS, S_TURN, S_BUDGET = int(Stream.DISENGAGE), int(Stream.TURNOVER), int(Stream.BUDGET)
+S_ADMIT, S_SENTENCE, S_IN_REACH = int(Stream.ADMISSION), int(Stream.SENTENCE), int(Stream.IN_REACH)
+S_RELEASE, S_PROVEN = int(Stream.RELEASE), int(Stream.PROVEN)
 EV_CRISIS0, EV_DEATH, EV_CDEATH = int(Event.CRISIS_AE), int(Event.DEATH), int(Event.CRISIS_DEATH)
-EV_READMIT, EV_REOFF = int(Event.READMISSION_30D), int(Event.REOFFENCE_1Y)
+EV_READMIT, EV_READMIT_180 = int(Event.READMISSION_30D), int(Event.READMISSION_180D)
+EV_DISCH, EV_DISCH_30, EV_DISCH_180 = (
+    int(Event.DISCHARGE),
+    int(Event.DISCHARGE_30D),
+    int(Event.DISCHARGE_180D),
+)
+EV_REL_SHORT, EV_REL_LONG = int(Event.RELEASE_SHORT), int(Event.RELEASE_LONG)
+EV_COH_SHORT, EV_COH_LONG = int(Event.COHORT_SHORT), int(Event.COHORT_LONG)
+EV_REOFF_SHORT, EV_REOFF_LONG = int(Event.REOFFENCE_SHORT), int(Event.REOFFENCE_LONG)
+EV_REL_HOMELESS = int(Event.RELEASE_HOMELESS)
 EV_PRISON, EV_EA, EV_APPLY = int(Event.PRISON_WEEK), int(Event.EA_WEEK), int(Event.APPLICATION)
 EV_ASSESS, EV_REASSESS = int(Event.ASSESSMENT), int(Event.REASSESSMENT)
 EV_REJECT, EV_ACCEPT, EV_QUEUE = int(Event.REJECTION), int(Event.ACCEPTED), int(Event.QUEUED)
@@ -201,11 +233,16 @@ COMPLEX = int(Group.COMPLEX)  # the programme's cohort (model 2, costs)
 
 REREFERRAL = np.uint8(2)  # bit of `assessed`: closed with need left, to be re-referred
 
-# Windows of two counted statistics (their definitions, not behaviour): an admission
-# within 4 weeks of the last (Event.READMISSION_30D), a custody within 52 weeks of the
-# last (Event.REOFFENCE_1Y).
-READMIT_WEEKS = 4
+# Windows of the counted statistics as published (their definitions, not behaviour):
+# NHS emergency readmission within 30 days of discharge (Event.READMISSION_30D), the
+# Camden trial's 180 days (Finkelstein et al. 2020, Event.READMISSION_180D), MoJ proven
+# reoffending within 12 months of release (Event.REOFFENCE_SHORT / _LONG). Days are
+# counted from the start of the run: day = 7 * step + day of the week.
+DAYS_PER_WEEK = 7
+READMIT_DAYS = 30
+READMIT_DAYS_LONG = 180
 REOFFEND_WEEKS = 52
+SHORT, LONG = 1, 2  # sentence classes (PersonTable.sentence)
 
 
 @nb.njit(cache=True, inline="always")

@@ -35,8 +35,6 @@ from carecomplex.processes.common import (
     EV_DEATH,
     EV_EA,
     EV_PRISON,
-    EV_READMIT,
-    EV_REOFF,
     EV_SHOCK,
     I_ADM,
     I_AE,
@@ -49,8 +47,6 @@ from carecomplex.processes.common import (
     K_NOISE,
     K_SHOCK_CRISIS,
     K_SHOCK_D,
-    READMIT_WEEKS,
-    REOFFEND_WEEKS,
     S_AMB,
     S_DEATH,
     S_KIND,
@@ -60,6 +56,7 @@ from carecomplex.processes.common import (
     chunk_bounds,
     clip01,
 )
+from carecomplex.processes.spells import admit, custody, discharged, release
 from carecomplex.rng import LIFE_NOISE_PAIRS, draw, draw_at, draw_pair, entity_key, stream_key
 from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
 
@@ -260,6 +257,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         per.cost,
         per.weeks_alive,
     )
+    hospital_weeks = per.hospital_weeks
     fam_support = fam.support
     coupling, crisis_w = structure.domain_coupling, structure.crisis_weights
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
@@ -329,10 +327,18 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             prison_weeks[i] -= 1
             charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
             events[c, EV_PRISON, g] += 1
+            if prison_weeks[i] == 0:
+                release(i, me, g, c, key, t, kp, per, books)
         else:
             if need[i, D_HOUSE] > kp.homeless_threshold:
                 charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_EA, g] += 1
+            # In hospital (an admission spell): no new crisis; discharged when it ends.
+            in_hospital = hospital_weeks[i] > 0
+            if in_hospital:
+                hospital_weeks[i] -= 1
+                if hospital_weeks[i] == 0:
+                    discharged(g, c, kp, per.discharge_day[i], events)
             x = 0.0
             m = 0
             for d in range(N_DOMAINS):
@@ -347,8 +353,8 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             f12 = (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
             f3 = 1.0 + kp.unmet_multiplier * unmet[i]
             u = u_crisis
-            maybe = True
-            if x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)
+            maybe = not in_hospital
+            if maybe and x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)
                 bound = abs(kp.base_rate) * ebound[mc, int(x * EXP_BINS)] * abs(f12) * abs(f3)
                 maybe = u < bound * (1.0 + 1e-6) + 2e-12
             if maybe:
@@ -374,11 +380,6 @@ def _crisis(i, me, g, c, key, t, kp, per, books, structure):
     """One crisis presentation of person ``i``: its kind, cost, harm and possible death."""
     need, setpoint, cost, crises = per.need, per.setpoint, per.cost, per.crises
     alive, died_week = per.alive, per.died_week
-    prison_weeks, last_admission, last_custody = (
-        per.prison_weeks,
-        per.last_admission,
-        per.last_custody,
-    )
     kind_w, kind_domain = structure.crisis_kind, structure.crisis_domain
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
     nk = kind_w.shape[0]
@@ -402,18 +403,11 @@ def _crisis(i, me, g, c, key, t, kp, per, books, structure):
         if kind == CR_ADM or draw(key, S_AMB, me, t, 0) < kp.ambulance_share:
             charge(i, I_AMB, 1.0, g, c, cost, ledger, pence, holder)
     if kind == CR_ADM:
-        charge(i, I_ADM, 1.0, g, c, cost, ledger, pence, holder)
-        if t - last_admission[i] <= READMIT_WEEKS:
-            events[c, EV_READMIT, g] += 1
-        last_admission[i] = t
+        days = admit(i, me, g, c, key, t, kp, per, events)
+        charge(i, I_ADM, days, g, c, cost, ledger, pence, holder)
     elif kind == CR_CUST:
         charge(i, I_CUST, 1.0, g, c, cost, ledger, pence, holder)
-        if t - last_custody[i] <= REOFFEND_WEEKS:
-            events[c, EV_REOFF, g] += 1
-        last_custody[i] = t
-        if draw(key, S_PRISON, me, t, 0) < kp.custody_prison:
-            u = draw(key, S_PRISON, me, t, 1)
-            prison_weeks[i] = 1 + int(-np.log1p(-u) * (kp.prison_weeks - 1.0))
+        custody(i, me, g, c, key, t, kp, per, events, draw(key, S_PRISON, me, t, 0))
     elif kind == CR_MH:
         charge(i, I_MH, 1.0, g, c, cost, ledger, pence, holder)
     d = kind_domain[kind]

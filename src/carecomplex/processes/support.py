@@ -87,6 +87,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
     slot_service, slot_worker, slot_weeks = per.slot_service, per.slot_worker, per.slot_weeks
     slot_trust, slot_remit, assessed = per.slot_trust, per.slot_remit, per.assessed
     prison_weeks, treatment_weeks = per.prison_weeks, per.treatment_weeks
+    in_reach = per.in_reach
     sys_trust, handoffs, cost = per.sys_trust, per.handoffs, per.cost
     w_skill, w_burnout, s_knowledge, s_gaming = wk.skill, wk.burnout, sv.knowledge, sv.gaming
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
@@ -122,11 +123,16 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
         ek_cont = entity_key(sk_cont, me, t)
         ek_budget = entity_key(sk_budget, me, t)
         supported = False
+        # In prison an episode closes, unless this spell has in-reach: then it goes on
+        # at a share of the contact (``reach`` scales the effect and the hours).
+        reach = 1.0
+        if prison_weeks[i] > 0:
+            reach = kp.in_reach_contact
         for k in range(SLOTS):
             s = slot_service[i, k]
             if s < 0:
                 continue
-            if prison_weeks[i] > 0:
+            if prison_weeks[i] > 0 and in_reach[i] == 0:
                 slot_service[i, k] = -1
                 events[c, EV_CLOSED, g] += 1
                 continue
@@ -169,6 +175,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             effect = (
                 kp.dose * skill * engage * (mf + rmf * match) * (kp.contact_hours / kp.dose_hours)
             )
+            effect *= reach
             reduced = 0.0
             for d in range(N_DOMAINS):
                 a = alloc[d]

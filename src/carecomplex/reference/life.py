@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.processes.common import KP, READMIT_WEEKS, REOFFEND_WEEKS
+from carecomplex.processes.common import KP
 from carecomplex.reference.common import (
     DOMAINS,
     F64,
@@ -18,6 +18,7 @@ from carecomplex.reference.common import (
     draw1,
     flat,
 )
+from carecomplex.reference.spells import admit, custody, discharged, release
 from carecomplex.rng import LifeDraw, Stream, draws, draws2, draws32
 from carecomplex.state import N_DOMAINS, Crisis, Domain, Event
 
@@ -77,6 +78,9 @@ def life_crisis(key, t, kp: KP, per, fam, books, structure) -> None:
     per.prison_weeks[inside] -= 1
     charge(a, inside, Item.PRISON_WEEK, 1.0, g[jailed], c[jailed])
     count(a, c[jailed], Event.PRISON_WEEK, g[jailed])
+    for i, gi, ci in zip(inside, g[jailed], c[jailed], strict=True):
+        if per.prison_weeks[i] == 0:  # the last week served: released
+            release(a, int(i), int(gi), int(ci))
     out = ~jailed
     _crises(a, live[out], fs[out], g[out], c[out])
     _deaths(a, live, g, c)
@@ -110,6 +114,12 @@ def _crises(a, free, fs, g, c) -> None:
     homeless = x[:, Domain.HOUSING] > kp.homeless_threshold
     charge(a, free[homeless], Item.EMERGENCY_ACCOMMODATION, 1.0, g[homeless], c[homeless])
     count(a, c[homeless], Event.EA_WEEK, g[homeless])
+    # In hospital: a week of the stay, discharged in its last week; no new crisis.
+    ward = a.hospital_weeks[free] > 0
+    a.hospital_weeks[free[ward]] -= 1
+    for i, gi, ci in zip(free[ward], g[ward], c[ward], strict=True):
+        if a.hospital_weeks[i] == 0:
+            discharged(a, int(a.discharge_day[i]), int(gi), int(ci))
     # Hazard: rises with weighted need and with each high-need domain beyond the first;
     # lowered by the most trusted worker and by family; raised by unmet need.
     held = a.slot_service[free] >= 0
@@ -120,6 +130,7 @@ def _crises(a, free, fs, g, c) -> None:
     h *= 1.0 + kp.unmet_multiplier * a.unmet[free].astype(F64)
     u = draws2(a.key, Stream.LIFE, a.pid[free], a.t, LifeDraw.SHOCK_CRISIS)[1]
     struck = u < 1.0 - np.exp(-h)
+    struck &= ~ward
     for i, gi, ci in zip(free[struck], g[struck], c[struck], strict=True):
         _crisis(a, int(i), int(gi), int(ci))
 
@@ -137,19 +148,11 @@ def _crisis(a, i: int, g: int, c: int) -> None:
         if kind == Crisis.ADMISSION or draw1(a.key, Stream.AMBULANCE, me, t) < kp.ambulance_share:
             charge(a, i, Item.AMBULANCE, 1.0, g, c)
     if kind == Crisis.ADMISSION:
-        charge(a, i, Item.ADMISSION, 1.0, g, c)
-        if t - int(a.last_admission[i]) <= READMIT_WEEKS:
-            count(a, c, Event.READMISSION_30D, g)
-        a.last_admission[i] = t
+        days = admit(a, i, g, c)  # a spell: readmission, length of stay, discharge
+        charge(a, i, Item.ADMISSION, float(days), g, c)
     elif kind == Crisis.CUSTODY:
         charge(a, i, Item.CUSTODY, 1.0, g, c)
-        if t - int(a.last_custody[i]) <= REOFFEND_WEEKS:
-            count(a, c, Event.REOFFENCE_1Y, g)
-        a.last_custody[i] = t
-        if draw1(a.key, Stream.PRISON, me, t, 0) < kp.custody_prison:
-            # Stay: one week plus an exponential with mean prison_weeks - 1, truncated.
-            u = draw1(a.key, Stream.PRISON, me, t, 1)
-            a.prison_weeks[i] = 1 + math.floor(-math.log1p(-u) * (kp.prison_weeks - 1.0))
+        custody(a, i, g, c, draw1(a.key, Stream.PRISON, me, t, 0))  # sentence, reoffence
     elif kind == Crisis.MH_ADMISSION:
         charge(a, i, Item.MH_ADMISSION, 1.0, g, c)
     d = a.crisis_domain[kind]

@@ -33,7 +33,7 @@ def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
             sub = Domain.SUBSTANCE
             per.setpoint[i, sub] = clip(float(per.setpoint[i, sub]) - kp.treatment_effect)
         episodes = [k for k in range(SLOTS) if per.slot_service[i, k] >= 0]
-        if per.prison_weeks[i] > 0:  # prison ends every episode
+        if per.prison_weeks[i] > 0 and per.in_reach[i] == 0:  # prison ends every episode
             for k in episodes:
                 per.slot_service[i, k] = -1
                 count(a, c, Event.CLOSED, g)
@@ -91,6 +91,7 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
     matched = kp.match_floor + (1.0 - kp.match_floor) * match
     effect = kp.dose * skill * engage * matched * (kp.contact_hours / kp.dose_hours)
+    effect *= _reach(a, i)  # in prison with in-reach: a share of the contact
     red = effect * alloc * x
     a.need[i] = clip(x - red)
     # Lasting change (the set point) follows a share of the need reduced.
@@ -151,3 +152,8 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
         a.slot_service[i, k] = -1
         count(a, c, Event.DROPOUT, g)
         a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.trust_erode)
+
+
+def _reach(a, i: int) -> float:
+    """Share of the contact an episode gets: in prison (with in-reach) ``in_reach_contact``."""
+    return a.kp.in_reach_contact if a.prison_weeks[i] > 0 else 1.0
