@@ -53,6 +53,9 @@ class Item(IntEnum):
     EMERGENCY_ACCOMMODATION = 10
     TENANCY = 11
     TREATMENT = 12
+    TENANCY_RENT = 13
+    HOUSING_FIRST_SUPPORT = 14
+    TREATMENT_START = 15
 
 
 class Holder(IntEnum):
@@ -155,6 +158,16 @@ UNIT_COSTS: dict[str, UnitCost] = {
         "OHID/PHE commissioning data (community structured treatment)",
         "◇",
     ),
+    "tenancy_rent_week": UnitCost(
+        110.0,
+        85.0,
+        200.0,
+        "£ per tenancy-week",
+        "2023/24",
+        "rent paid through housing benefit: social rents about £100 a week (DLUHC/RSH "
+        "statistical data return 2023/24), 1-bed Local Housing Allowance higher (VOA 2023/24)",
+        "◇",
+    ),
 }
 
 
@@ -228,6 +241,26 @@ ITEMS: dict[Item, ItemSpec] = {
     Item.TENANCY: ItemSpec("tenancy_setup", 1.0, "per tenancy", Holder.HOUSING, False, True),
     Item.TREATMENT: ItemSpec(
         "treatment_year", 1 / 52, "per client-week in treatment", Holder.SUBSTANCE, False, True
+    ),
+    Item.TENANCY_RENT: ItemSpec(
+        "tenancy_rent_week", 1.0, "per housed week (housing benefit)", Holder.HOUSING, False, True
+    ),
+    Item.HOUSING_FIRST_SUPPORT: ItemSpec(
+        "key_worker_hour",
+        1.0,
+        "per Housing First support hour",
+        Holder.SUPPORT_SERVICES,
+        False,
+        True,
+    ),
+    Item.TREATMENT_START: ItemSpec(
+        "treatment_year",
+        4 / 52,
+        "an immediate start bought from the budget pot: four weeks of treatment paid ahead "
+        "(model assumption)",
+        Holder.SUBSTANCE,
+        False,
+        True,
     ),
 }
 

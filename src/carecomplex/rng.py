@@ -51,7 +51,9 @@ class Stream(IntEnum):
     WORKER = 16
     AMBULANCE = 17
     REFER = 18
-    BUDGET = 19
+    BUDGET = 19  # flexible-budget purchases (Housing First tenancy, immediate treatment start)
+    TENANCY = 20  # ordinary tenancy placement, tenancy loss
+    TREATMENT = 21  # referral, start, drop-out and relapse of drug/alcohol treatment
 
 
 @nb.njit(cache=True, inline="always")
