@@ -154,17 +154,17 @@ def _buy(a, wants: list[tuple[int, bool, bool]], members: int, chunk: np.ndarray
     per_week = kp.housing_budget_per_person / WEEKS_PER_YEAR * kp.flexible_budget
     accrual = round(PENCE * per_week * members)
     cap = round(accrual * kp.housing_carry_weeks)
-    a.budget_pot[0] = min(int(a.budget_pot[0]) + accrual, cap)
+    a.s_budget_pot[0] = min(int(a.s_budget_pot[0]) + accrual, cap)
     for i, hf, start in wants:
         g, c = int(a.complex[i]), int(chunk[i])
         price = int(a.pence[Item.TENANCY])
-        if hf and a.budget_pot[0] >= price:
-            a.budget_pot[0] -= price
+        if hf and a.s_budget_pot[0] >= price:
+            a.s_budget_pot[0] -= price
             charge(a, i, Item.TENANCY, 1.0, g, c)
             count(a, c, Event.TENANCY, g)
             _start(a, i, g, c, Tenancy.HOUSING_FIRST)
         price = int(a.pence[Item.TREATMENT_START])
-        if start and a.budget_pot[0] >= price:
-            a.budget_pot[0] -= price
+        if start and a.s_budget_pot[0] >= price:
+            a.s_budget_pot[0] -= price
             charge(a, i, Item.TREATMENT_START, 1.0, g, c)
             a.treatment[i], a.treatment_weeks[i] = TreatmentState.IN_TREATMENT, 0
