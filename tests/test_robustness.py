@@ -46,6 +46,7 @@ NON_NEGATIVE = {
         "cooldown",
         "prison_weeks",
         "treatment_weeks",
+        "tenancy_weeks",
         "crises",
         "handoffs",
         "shocks",
@@ -54,7 +55,7 @@ NON_NEGATIVE = {
     ),
     "family": ("start", "size"),
     "worker": ("service", "uid", "caseload", "tenure"),
-    "service": ("capacity", "load", "queue"),
+    "service": ("capacity", "load", "queue", "budget_pot"),
 }
 # Week counters that grow by at most one per step: bounded by the steps taken.
 WEEK_CLOCKS = {

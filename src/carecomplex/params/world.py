@@ -610,7 +610,7 @@ class TreatmentParams:
         0.5, 0.0, 1.0, "need", "Substance need above which a worker refers to treatment."
     )
     referral_rate: float = param(
-        0.05,
+        0.2,
         0.0,
         1.0,
         "1/week",
@@ -634,7 +634,14 @@ class TreatmentParams:
         "Weekly probability that a full flexible budget buys a waiting person an immediate "
         "start (scaled by flexible_budget; bought only while the pot covers it).",
     )
-    weeks: int = param(26, 1, 104, "weeks", "Length of a completed treatment episode.")
+    weeks: int = param(
+        52,
+        1,
+        156,
+        "weeks",
+        "Length of a completed treatment episode (community treatment often lasts a year "
+        "or more; NDTMS; unverified).",
+    )
     relief: float = param(
         0.2,
         0.0,
@@ -651,11 +658,11 @@ class TreatmentParams:
         "until relapse.",
     )
     dropout: float = param(
-        0.025,
+        0.015,
         0.0,
         1.0,
         "1/week",
-        "Weekly drop-out hazard in treatment with no trusted worker (0.975^26: about half "
+        "Weekly drop-out hazard in treatment with no trusted worker (0.985^52: about half "
         "complete; NDTMS: about half of exits are successful completions; unverified).",
         "NDTMS adult substance misuse treatment statistics (unverified)",
     )
