@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carecomplex import population
-from carecomplex.costs import item_holders, item_pence
+from carecomplex.costs import Item, item_holders, item_pence
 from carecomplex.params import (
     CapacityParams,
     CrisisParams,
@@ -34,10 +34,11 @@ from carecomplex.params import (
     TrustParams,
     WorkforceParams,
 )
-from carecomplex.processes import access, life, observation, support, workforce
+from carecomplex.processes import access, housing, life, observation, support, workforce
 from carecomplex.processes.common import KP
 from carecomplex.processes.learning import dose_ref, information, learn
 from carecomplex.reference import access as ref_access
+from carecomplex.reference import housing as ref_housing
 from carecomplex.reference import life as ref_life
 from carecomplex.reference import observation as ref_observation
 from carecomplex.reference import support as ref_support
@@ -53,6 +54,7 @@ from carecomplex.state import (
     SLOTS,
     STRUCTURE,
     Books,
+    Domain,
     Event,
     State,
     new_books,
@@ -67,6 +69,7 @@ KERNELS = {
     "life_crisis": (life.life_crisis, ref_life.life_crisis),
     "access": (access.access, ref_access.access),
     "support": (support.support, ref_support.support),
+    "housing": (housing.housing, ref_housing.housing),
     "workforce": (workforce.workforce, ref_workforce.workforce),
     "wellbeing_sums": (observation.wellbeing_sums, ref_observation.wellbeing_sums),
     "charge_posts": (workforce.charge_posts, ref_workforce.charge_posts),
@@ -147,6 +150,18 @@ def support_args(w: World) -> dict:
     }
 
 
+def housing_args(w: World) -> dict:
+    s = w.state
+    return {
+        "key": w.key,
+        "t": w.t,
+        "kp": w.kp,
+        "per": s.person,
+        "sv": s.service,
+        "books": w.books,
+    }
+
+
 def workforce_args(w: World) -> dict:
     s = w.state
     return {
@@ -177,6 +192,7 @@ ARGS = {
     "life_crisis": life_crisis_args,
     "access": access_args,
     "support": support_args,
+    "housing": housing_args,
     "workforce": workforce_args,
     "wellbeing_sums": wellbeing_sums_args,
     "charge_posts": charge_posts_args,
@@ -348,7 +364,13 @@ def _random_persons(rng, s: State, t: int, knobs) -> None:
     p.sys_trust[:] = rng.random(n)
     free = (p.alive == 1) & (rng.random(n) >= knobs["prison"])
     p.prison_weeks[:] = np.where(free | (p.alive == 0), 0, rng.integers(1, 30, n))
-    p.treatment_weeks[:] = np.where(rng.random(n) < 0.2, rng.integers(1, 27, n), 0)
+    p.baseline[:] = np.where(rng.random((n, N_DOMAINS)) < 0.5, p.setpoint, rng.random((n, 1)))
+    p.tenancy[:] = rng.integers(0, 3, n) * (rng.random(n) < 0.5)
+    p.tenancy_weeks[:] = np.where(p.tenancy > 0, rng.integers(0, 200, n), 0)
+    p.treatment[:] = rng.integers(0, 4, n) * (rng.random(n) < 0.6)
+    p.treatment_weeks[:] = np.where(p.treatment > 0, rng.integers(0, 110, n), 0)
+    on_the_edge = rng.random(n) < 0.3  # housing need at the homeless threshold
+    p.need[on_the_edge, Domain.HOUSING] = rng.choice([0.45, 0.5, 0.55, 0.9], on_the_edge.sum())
     p.assessed[:] = rng.integers(0, 4, n)
     queued = free & (rng.random(n) < 0.3)
     p.wait_service[:] = np.where(queued, rng.integers(0, N_SERVICES, n), -1)
@@ -388,6 +410,8 @@ def _random_workers(rng, s: State, kp: KP) -> None:
     sv.queue[:] = rng.integers(0, 5, N_SERVICES)
     sv.knowledge[:] = rng.random(N_SERVICES)
     sv.gaming[:] = rng.random(N_SERVICES) * (rng.random() < 0.7)
+    # The budget pot: empty, a few purchases' worth, or plenty.
+    sv.budget_pot[0] = rng.choice([0, 150_000, 400_000, 10**9])
 
 
 def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
@@ -492,3 +516,68 @@ def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
     # The weeks compared exercised the main paths of every kernel.
     for e in (Event.CRISIS_AE, Event.SHOCK, Event.ACCEPTED, Event.SUPPORTED, Event.CLOSED):
         assert seen[e] > 0, f"no {e.name} events in 10 weeks: the comparison missed that path"
+
+
+def test_housing_kernel_matches_twin_on_a_busy_population() -> None:
+    """Every housing path, often: high hazards, mixed states, the pot at exactly a price.
+
+    Both implementations step their own copy of a 400-person world for 20 weeks of the
+    housing kernel alone; on even weeks a tenancy costs exactly what the pot holds.
+    """
+    params = load_params("alliance").replace(
+        population={"persons": 400},
+        housing={
+            "exit_hf": 0.05,
+            "exit_ordinary": 0.08,
+            "placement_rate": 0.3,
+            "purchase_rate": 1.0,
+            "lasting": 0.01,
+        },
+        treatment={
+            "referral_rate": 0.5,
+            "start_rate": 0.3,
+            "purchase_rate": 1.0,
+            "dropout": 0.1,
+            "relapse": 0.1,
+            "weeks": 3,
+            "lasting": 0.01,
+        },
+    )
+    rng = np.random.default_rng(1)
+    world = built_world(params, 3)
+    p, n = world.state.person, len(world.state.person.pid)
+    p.tenancy[:] = rng.integers(0, 3, n)
+    p.treatment[:] = rng.integers(0, 4, n)
+    p.need[:, Domain.HOUSING] = rng.choice([0.3, 0.5, 0.7], n)
+    p.need[:, Domain.SUBSTANCE] = rng.random(n)
+    p.need[:, Domain.MENTAL] = rng.random(n)
+    p.prison_weeks[:] = np.where(rng.random(n) < 0.1, rng.integers(1, 30, n), 0)
+    p.alive[:] = rng.random(n) < 0.95
+    p.slot_service[:, 0] = rng.choice([-1, Domain.HOUSING, Domain.SUBSTANCE, Domain.MENTAL], n)
+    p.slot_trust[:, 0] = rng.random(n)
+    p.slot_remit[:, 0] = np.where(
+        p.slot_service[:, 0] >= 0,
+        (1 << p.slot_service[:, 0].clip(0)) | 4 * (rng.random(n) < 0.3),
+        0,
+    )
+    worlds = {"kernel": world, "twin": world.copy()}
+    members = int(((p.alive == 1) & (p.complex == 1)).sum())
+    kp = world.kp
+    seen = np.zeros(N_EVENTS, dtype=np.int64)
+    for week in range(20):
+        pot = int(world.state.service.budget_pot[0])
+        accrual = round(100 * kp.housing_budget_per_person / 52 * kp.flexible_budget * members)
+        after = min(pot + accrual, round(accrual * kp.housing_carry_weeks))
+        for w in worlds.values():
+            w.t = week
+            w.books.clear()
+            if week % 2 == 0:
+                w.books.pence[Item.TENANCY] = after
+        for name, w in worlds.items():
+            KERNELS["housing"][0 if name == "kernel" else 1](*housing_args(w).values())
+        assert_same(
+            f"week {week}, housing", housing_args(worlds["kernel"]), housing_args(worlds["twin"])
+        )
+        seen += world.books.events.sum(axis=(0, 2))
+    for e in (Event.TENANCY_START, Event.TENANCY_END, Event.HOUSED_WEEK, Event.TENANCY):
+        assert seen[e] > 0, f"no {e.name} events in 20 weeks: the comparison missed that path"

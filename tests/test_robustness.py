@@ -48,6 +48,7 @@ NON_NEGATIVE = {
         "prison_weeks",
         "treatment_weeks",
         "hospital_weeks",
+        "tenancy_weeks",
         "crises",
         "handoffs",
         "shocks",
@@ -56,7 +57,7 @@ NON_NEGATIVE = {
     ),
     "family": ("start", "size"),
     "worker": ("service", "uid", "caseload", "tenure"),
-    "service": ("capacity", "load", "queue"),
+    "service": ("capacity", "load", "queue", "budget_pot"),
 }
 # Week counters that grow by at most one per step: bounded by the steps taken.
 WEEK_CLOCKS = {

@@ -266,9 +266,19 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/access.py", "_sift_down"): {2},
     ("processes/access.py", "_sift_key"): {2},
     ("processes/access.py", "_serve"): {2},
-    # Two budget draws per slot: draw indices 2k and 2k + 1 of the BUDGET stream.
-    ("processes/support.py", "_budget"): {2},
-    ("reference/support.py", "_budget"): {2},
+    # Bit flags of the housing kernel's purchase requests (state encodings).
+    ("processes/housing.py", "WANT_HF, WANT_START"): {2},
+    # Draw indices k of the TREATMENT stream (referral, start, drop-out, relapse).
+    ("processes/housing.py", "_treatment_week"): {2, 3},
+    ("reference/housing.py", "_treatment"): {2, 3},
+    # Unit conversions of the budget pot: pounds per person-year to pence per week, and
+    # the mean of two needs (substance and mental health) in the tenancy-loss hazard.
+    ("processes/housing.py", "WEEKS_PER_YEAR"): {52},
+    ("reference/housing.py", "WEEKS_PER_YEAR"): {52},
+    ("processes/housing.py", "PENCE"): {100},
+    ("reference/housing.py", "PENCE"): {100},
+    ("processes/housing.py", "PAIR_MEAN"): {0.5},
+    ("reference/housing.py", "PAIR_MEAN"): {0.5},
     # Chunking of parallel integer counts (results are the same for any value).
     ("processes/workforce.py", "WF_BLOCKS"): {8},
     # Numerical method: noise scaling, the bound table of the crisis hazard and its safety

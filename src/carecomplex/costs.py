@@ -65,6 +65,9 @@ class Item(IntEnum):
     TREATMENT = 12
     IDLE_STAFF = 13  # cost of posts holding nobody: in the ledger, on no person's account
     PROGRAMME = 14  # training, recommissioning, double running, alliance overhead
+    TENANCY_RENT = 15
+    HOUSING_FIRST_SUPPORT = 16
+    TREATMENT_START = 17
 
 
 class Holder(IntEnum):
@@ -177,6 +180,16 @@ UNIT_COSTS: dict[str, UnitCost] = {
         "OHID/PHE commissioning data (community structured treatment)",
         "◇",
     ),
+    "tenancy_rent_week": UnitCost(
+        110.0,
+        85.0,
+        200.0,
+        "£ per tenancy-week",
+        "2023/24",
+        "rent paid through housing benefit: social rents about £100 a week (DLUHC/RSH "
+        "statistical data return 2023/24), 1-bed Local Housing Allowance higher (VOA 2023/24)",
+        "◇",
+    ),
 }
 
 
@@ -274,6 +287,26 @@ ITEMS: dict[Item, ItemSpec] = {
         1.0,
         "charged in pence, the week's amount from the programme parameters",
         Holder.SUPPORT_SERVICES,
+        False,
+        True,
+    ),
+    Item.TENANCY_RENT: ItemSpec(
+        "tenancy_rent_week", 1.0, "per housed week (housing benefit)", Holder.HOUSING, False, True
+    ),
+    Item.HOUSING_FIRST_SUPPORT: ItemSpec(
+        "key_worker_hour",
+        1.0,
+        "per Housing First support hour",
+        Holder.SUPPORT_SERVICES,
+        False,
+        True,
+    ),
+    Item.TREATMENT_START: ItemSpec(
+        "treatment_year",
+        4 / 52,
+        "an immediate start bought from the budget pot: four weeks of treatment paid ahead "
+        "(model assumption)",
+        Holder.SUBSTANCE,
         False,
         True,
     ),

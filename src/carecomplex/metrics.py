@@ -56,6 +56,12 @@ def summary(model: CareModel) -> dict[str, float]:
         out[f"supported_share:{name}"] = _ratio(
             ev[Event.SUPPORTED, g].sum(), ev[Event.ALIVE, g].sum()
         )
+        # Housing as a state: time stably housed (alive, not in prison, not in emergency
+        # accommodation) and tenancies started and lost.
+        free = ev[Event.ALIVE, g].sum() - ev[Event.PRISON_WEEK, g].sum()
+        out[f"housed_share:{name}"] = 1.0 - _ratio(ev[Event.EA_WEEK, g].sum(), free)
+        out[f"tenancy_starts:{name}"] = _ratio(ev[Event.TENANCY_START, g].sum(), py)
+        out[f"tenancy_ends:{name}"] = _ratio(ev[Event.TENANCY_END, g].sum(), py)
         w = model.wellbeing[:, g]
         alive_w = model.events[:, Event.ALIVE, g].astype(np.float64)
         out[f"wellbeing:{name}"] = _ratio(np.nansum(w * alive_w), alive_w.sum())
@@ -85,6 +91,9 @@ def summary(model: CareModel) -> dict[str, float]:
     out["queue_share"] = _ratio(
         last[:, :, ServiceField.QUEUE].sum(), last[:, :, ServiceField.CAPACITY].sum()
     )
+    # The flexible-budget pot: what it bought, per complex-needs person-year.
+    bought = led[[Item.TENANCY, Item.TREATMENT_START]].sum()
+    out["budget_spent"] = _ratio(bought, ev[Event.ALIVE, Group.COMPLEX].sum() / 52.0)
     out["worker_leavers_per_year"] = float(
         model.services[:, :, ServiceField.LEAVERS].sum() * 52 / max(1, len(model.services))
     )
@@ -193,6 +202,9 @@ PER_GROUP = (
     "cost_years3_5",
     "cost_per_person",
     "cost_pv",
+    "housed_share",
+    "tenancy_starts",
+    "tenancy_ends",
 )
 SERVICE_WIDE = (
     *(f"kim_{k}" for k in KIM),
@@ -205,6 +217,7 @@ SERVICE_WIDE = (
     "worker_leavers_per_year",
     "cost_idle_staff",  # model 2 (costs)
     "idle_staff_share",
+    "budget_spent",
 )
 
 

@@ -14,7 +14,7 @@ from carecomplex.agents import attach_agents
 from carecomplex.costs import Item, item_holders, item_pence
 from carecomplex.metrics import datacollector
 from carecomplex.params import Params
-from carecomplex.processes import access, learning, life, support, workforce
+from carecomplex.processes import access, housing, learning, life, support, workforce
 from carecomplex.processes.common import chunk_sum
 from carecomplex.regimes import change_left, kernel_params, lever_change, levers_at, relational
 from carecomplex.rng import check_counter, seed_key
@@ -95,9 +95,10 @@ class CareModel(mesa.Model):
     def step(self) -> None:
         """One week, in this order.
 
-        1. **Life dynamics**: needs drift toward set points, coupled domains pull each
-           other up, shocks hit (buffered by family support); family support is
-           depleted by members' need and recovers.
+        1. **Life dynamics**: needs drift toward set points (lowered while a tenancy or
+           treatment holds), coupled domains pull each other up, shocks hit (buffered
+           by family support); set points relax toward each person's baseline; family
+           support is depleted by members' need and recovers.
         2. **Crisis**: prison and emergency accommodation weeks; a crisis hazard rising
            with need and complexity, lowered by trust in a worker and family support,
            raised by unmet need; crises cost, harm and can kill; deaths from need.
@@ -106,8 +107,11 @@ class CareModel(mesa.Model):
            (again, unless information is shared), applies eligibility and gaming,
            accepts within capacity (stretched by targets) or queues.
         4. **Support**: contact reduces need by skill x engagement x match; trust
-           moves; flexible budgets buy met need; episodes close on need, the clock,
-           gaming or drop-out.
+           moves; episodes close on need, the clock, gaming or drop-out.
+        4b. **Housing and treatment**: tenancies (ordinary, or Housing First bought
+           from the capped budget pot) cost rent and support, lower the housing
+           target while they hold and may be lost; drug and alcohol treatment moves
+           through referral, waiting, treatment and recovery to relapse.
         5. **Learning**: the Kim loop per service (relationships, thinking, actions,
            results), shared learning along partner trust, gaming of targets.
         6. **Workforce**: caseloads, burnout, turnover; leavers' cases pass on.
@@ -133,6 +137,8 @@ class CareModel(mesa.Model):
         access.access(key, t, kp, per, wk, sv, info, books, self._scratch)
         # 4. Support (and the week's wellbeing sums, see _record).
         support.support(key, t, kp, per, wk, sv, info, books)
+        # 4b. Housing and treatment states; the budget pot buys.
+        housing.housing(key, t, kp, per, sv, books)
         # 5. Learning.
         p = self.params
         learning.learn(

@@ -112,6 +112,7 @@ def build(params: Params, seed: int | None = None, drop: Iterable[int] = ()) -> 
     p.complex[:] = complex_[keep]
     p.persona[:] = persona[keep]
     p.setpoint[:] = sp[keep]
+    p.baseline[:] = sp[keep]  # set points relax back toward these
     noise = 0.05 * _normal(key, Stream.POPULATION, ids[keep], 30)
     p.need[:] = np.clip(sp[keep] + noise[:, None], 0.0, 1.0)
     p.resilience[:] = draws(key, Stream.POPULATION, ids[keep], 2, 0)

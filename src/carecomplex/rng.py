@@ -96,6 +96,8 @@ class Stream(IntEnum):
     IN_REACH = 23  # k = 0: in-reach in this custody spell
     RELEASE = 24  # k = 0: release planned; k = 1: released without settled accommodation
     PROVEN = 25  # k = 0: a custody is a proven offence
+    TENANCY = 26  # ordinary tenancy placement, tenancy loss
+    TREATMENT = 27  # referral, start, drop-out and relapse of drug/alcohol treatment
 
 
 class LifeDraw(IntEnum):

@@ -72,8 +72,8 @@ class Event(IntEnum):
     HANDOFF = 16
     CLOSED = 17
     DROPOUT = 18
-    TENANCY = 19
-    TREATMENT_WEEK = 20
+    TENANCY = 19  # a Housing First tenancy bought from the budget pot
+    TREATMENT_WEEK = 20  # a week in drug or alcohol treatment
     SHOCK = 21
     ALIVE = 22
     SUPPORTED = 23
@@ -88,6 +88,26 @@ class Event(IntEnum):
     COHORT_LONG = 31  # long-sentence releases with 52 weeks of follow-up in the run
     REOFFENCE_LONG = 32  # a release from a long sentence proven to reoffend in 52 weeks
     RELEASE_HOMELESS = 33  # releases without settled accommodation (housing need raised)
+    TENANCY_START = 34  # a tenancy (ordinary or Housing First) started
+    TENANCY_END = 35  # a tenancy lost (eviction, abandonment, a long prison stay)
+    HOUSED_WEEK = 36  # a week holding a tenancy
+
+
+class Tenancy(IntEnum):
+    """Kinds of tenancy a person holds (``PersonTable.tenancy``)."""
+
+    NONE = 0
+    ORDINARY = 1  # found through the housing service (allocation, private rented access)
+    HOUSING_FIRST = 2  # bought from the budget pot, with open-ended intensive support
+
+
+class TreatmentState(IntEnum):
+    """Drug and alcohol treatment states (``PersonTable.treatment``)."""
+
+    NONE = 0
+    WAITING = 1  # referred, waiting to start
+    IN_TREATMENT = 2
+    RECOVERED = 3  # completed; relief lasts until relapse
 
 
 class Group(IntEnum):
@@ -248,7 +268,9 @@ PERSON = {
     "unmet": Column(("N",), np.uint8, 0, "flag", "queued or rejected this week"),
     "cooldown": Column(("N",), np.int16, 0, "weeks", "weeks before seeking help again"),
     "prison_weeks": Column(("N",), np.int16, 0, "weeks", "prison weeks left"),
-    "treatment_weeks": Column(("N",), np.int16, 0, "weeks", "funded treatment weeks left"),
+    "treatment_weeks": Column(
+        ("N",), np.int16, 0, "weeks", "weeks in the current treatment state (TreatmentState)"
+    ),
     "crises": Column(("N",), np.int32, 0, "count", "crises so far"),
     "handoffs": Column(("N",), np.int32, 0, "count", "hand-offs so far"),
     "shocks": Column(("N",), np.int32, 0, "count", "life shocks so far (for CRN checks)"),
@@ -264,6 +286,15 @@ PERSON = {
         ("N",), np.int32, -1, "week", "week of the last release not yet followed (-1 = none)"
     ),
     "in_reach": Column(("N",), np.uint8, 0, "flag", "this custody spell has prison in-reach"),
+    # Housing and treatment as states (processes/housing.py) and the set points' anchor.
+    "tenancy": Column(("N",), np.uint8, 0, "Tenancy", "tenancy held (0 none, 1 ordinary, 2 HF)"),
+    "tenancy_weeks": Column(("N",), np.int32, 0, "weeks", "weeks the current tenancy has run"),
+    "treatment": Column(
+        ("N",), np.uint8, 0, "TreatmentState", "drug/alcohol treatment state (0 none)"
+    ),
+    "baseline": Column(
+        ("N", "D"), np.float32, 0, "0-1", "initial set points: set points relax toward them"
+    ),
 }
 FAMILY = {
     "start": Column(("F",), np.int32, 0, "index", "first member (members are contiguous)"),
@@ -292,6 +323,8 @@ SERVICE = {
     "thinking": Column(("S",), np.float64, 0, "0-1", "Kim loop: shared understanding"),
     "actions": Column(("S",), np.float64, 0, "0-1", "Kim loop: match of support to need"),
     "results": Column(("S",), np.float64, 0, "0-1", "Kim loop: need reduction"),
+    # The area's one flexible-budget pot (shape (1,): a stock of the whole system).
+    "budget_pot": Column(("U",), np.int64, 0, "pence", "flexible-budget pot (unspent money)"),
 }
 SCHEMAS = {"person": PERSON, "family": FAMILY, "worker": WORKER, "service": SERVICE}
 
@@ -372,6 +405,7 @@ def sizes_of(n: int, f: int, w: int) -> dict[str, int]:
         "G": len(Group),
         "P": len(ServiceSum),
         "V": len(WellbeingSum),
+        "U": 1,  # one: stocks of the whole system (the budget pot)
     }
 
 

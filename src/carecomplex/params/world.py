@@ -118,6 +118,15 @@ class LifeParams:
         "Rise of that ceiling from the highest to no social-connection need: a person living "
         "alone has support up to alone_support + alone_connection x (1 - connection need).",
     )
+    setpoint_reversion: float = param(
+        1 / 104,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly share of the gap between a set point and the person's baseline (initial "
+        "set point) closed: crisis scars and recovery gains fade over about two years, so "
+        "the population is stationary.",
+    )
 
 
 @dataclass(frozen=True)
@@ -549,48 +558,210 @@ class GamingParams:
 
 @dataclass(frozen=True)
 class HousingParams:
-    """Tenancies the flexible budget buys (a one-off purchase with a lasting effect)."""
+    """Tenancies as a state: entry, rent and support, sustainment, loss; the budget pot."""
 
     purchase_rate: float = param(
         0.1,
         0.0,
         1.0,
         "1/week",
-        "Weekly probability, per open episode of a person in emergency accommodation, that a "
-        "full flexible budget funds a tenancy (scaled by flexible_budget).",
+        "Weekly probability that a person in emergency accommodation holding an open episode "
+        "is offered a Housing First tenancy paid from the budget pot, at a full flexible "
+        "budget (scaled by flexible_budget; bought only while the pot covers the set-up).",
     )
-    need_drop: float = param(0.25, 0.0, 1.0, "need", "Housing need removed by a funded tenancy.")
-    setpoint_drop: float = param(
-        0.25,
+    placement_rate: float = param(
+        0.01,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability that a person in emergency accommodation holding an open episode "
+        "at the housing service gets an ordinary tenancy (social-housing allocation or "
+        "private rented access), in any regime.",
+    )
+    relief: float = param(
+        0.35,
         0.0,
         1.0,
         "need",
-        "Housing set point removed by a funded tenancy (for ever: no rent, no failure).",
+        "While housed, housing need drifts toward the set point minus this (a state, not a "
+        "permanent change of the set point).",
+    )
+    lasting: float = param(
+        0.0,
+        0.0,
+        0.05,
+        "need/week",
+        "Housing set point lowered per housed week (a lasting effect; 0 by default: no "
+        "evidence separates it from the relief of being housed, and set points relax back "
+        "toward the baseline anyway).",
+    )
+    exit_hf: float = param(
+        0.0011,
+        0.0,
+        0.1,
+        "1/week",
+        "Weekly hazard of losing a Housing First tenancy at the reference need with no "
+        "trusted worker: 0.9989^156 = 0.84 still housed at 3 years (MHCLG Housing First "
+        "pilots evaluation 2024: 84 % in tenancy at 3 years; Tinland et al. 2020: 85-86 % "
+        "at 2 years).",
+        "MHCLG Housing First pilots evaluation 2024; Tinland et al. 2020",
+    )
+    exit_ordinary: float = param(
+        0.004,
+        0.0,
+        0.1,
+        "1/week",
+        "Weekly hazard of losing an ordinary tenancy (no intensive support) at the "
+        "reference need with no trusted worker (about 81 % housed at 1 year, 54 % at 3).",
+    )
+    exit_need_slope: float = param(
+        2.0,
+        0.0,
+        10.0,
+        "log-hazard per need",
+        "Rise of the log tenancy-loss hazard per unit of mean substance and mental-health "
+        "need above exit_need_ref.",
+    )
+    exit_need_ref: float = param(
+        0.6,
+        0.0,
+        1.0,
+        "need",
+        "Mean substance and mental-health need at which the exit hazards hold (typical of "
+        "the complex-needs group).",
+    )
+    exit_trust: float = param(
+        0.3,
+        0.0,
+        0.9,
+        "fraction",
+        "Reduction of the tenancy-loss hazard at full trust in a worker.",
+    )
+    exit_need: float = param(
+        0.6,
+        0.0,
+        1.0,
+        "need",
+        "Housing need at least reached when a tenancy ends (eviction or abandonment): back "
+        "above the homeless threshold, in emergency accommodation.",
+    )
+    prison_hold_weeks: int = param(
+        13,
+        0,
+        104,
+        "weeks",
+        "A tenancy is lost when its holder is in prison with more weeks left than this "
+        "(housing benefit covers up to 13 weeks' absence of a sentenced prisoner).",
+        "Housing Benefit Regulations 2006 reg. 7(13): temporary absence up to 13 weeks",
+    )
+    hf_support_hours: float = param(
+        6.0,
+        0.0,
+        20.0,
+        "hours/week",
+        "Support hours a week a Housing First tenant receives (costed as key-worker hours): "
+        "a worker holds 5-7 people (Homeless Link, Housing First in England: the principles, "
+        "caseloads of 5-7; unverified).",
+        "Homeless Link 2017, Housing First in England: the principles (unverified)",
+    )
+    budget_per_person: float = param(
+        1500.0,
+        0.0,
+        20_000.0,
+        "£ per complex-needs person-year",
+        "Money accruing to the flexible-budget pot per complex-needs person alive, at a full "
+        "flexible budget (scaled by flexible_budget).",
+    )
+    carry_weeks: float = param(
+        52.0,
+        1.0,
+        520.0,
+        "weeks",
+        "Unspent money carries over: the pot holds at most this many weeks of accrual.",
     )
 
 
 @dataclass(frozen=True)
 class TreatmentParams:
-    """Substance-use treatment courses the flexible budget buys."""
+    """Drug and alcohol treatment as a commissioned service: waiting, treatment, recovery."""
 
-    purchase_rate: float = param(
-        0.1,
+    need_threshold: float = param(
+        0.5, 0.0, 1.0, "need", "Substance need above which a worker refers to treatment."
+    )
+    referral_rate: float = param(
+        0.2,
         0.0,
         1.0,
         "1/week",
-        "Weekly probability, per open episode of a person with high substance need, that a "
-        "full flexible budget funds a treatment course (scaled by flexible_budget).",
+        "Weekly probability of a referral to treatment of a person above the threshold "
+        "holding an open episode whose remit covers the substance domain.",
     )
-    need_threshold: float = param(
-        0.5, 0.0, 1.0, "need", "Substance need above which the budget may fund treatment."
-    )
-    weeks: int = param(26, 0, 104, "weeks", "Length of a funded treatment course.")
-    effect: float = param(
-        0.006,
+    start_rate: float = param(
+        0.6,
         0.0,
+        1.0,
+        "1/week",
+        "Weekly probability that a waiting person starts treatment (0.4^3: 94 % start "
+        "within 3 weeks; NDTMS national statistics: most start within 3 weeks; unverified).",
+        "NDTMS adult substance misuse treatment statistics (unverified)",
+    )
+    purchase_rate: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly probability that a full flexible budget buys a waiting person an immediate "
+        "start (scaled by flexible_budget; bought only while the pot covers it).",
+    )
+    weeks: int = param(
+        52,
+        1,
+        156,
+        "weeks",
+        "Length of a completed treatment episode (community treatment often lasts a year "
+        "or more; NDTMS; unverified).",
+    )
+    relief: float = param(
+        0.2,
+        0.0,
+        1.0,
+        "need",
+        "In treatment, substance need drifts toward the set point minus this.",
+    )
+    recovery_relief: float = param(
         0.1,
+        0.0,
+        1.0,
+        "need",
+        "After completion (recovered), substance need drifts toward the set point minus this, "
+        "until relapse.",
+    )
+    dropout: float = param(
+        0.015,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly drop-out hazard in treatment with no trusted worker (0.985^52: about half "
+        "complete; NDTMS: about half of exits are successful completions; unverified).",
+        "NDTMS adult substance misuse treatment statistics (unverified)",
+    )
+    dropout_trust: float = param(
+        0.3, 0.0, 0.9, "fraction", "Reduction of the drop-out hazard at full trust in a worker."
+    )
+    relapse: float = param(
+        0.01,
+        0.0,
+        1.0,
+        "1/week",
+        "Weekly relapse hazard after completion (about 41 % within a year): back to no treatment.",
+    )
+    lasting: float = param(
+        0.0,
+        0.0,
+        0.05,
         "need/week",
-        "Substance set point removed per week of treatment (for ever: no drop-out, no relapse).",
+        "Substance set point lowered per week in treatment (a lasting effect; 0 by default, "
+        "and set points relax back toward the baseline anyway).",
     )
 
 

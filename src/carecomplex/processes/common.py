@@ -23,6 +23,8 @@ from carecomplex.state import (
     Event,
     Group,
     ServiceSum,
+    Tenancy,
+    TreatmentState,
     WellbeingSum,
 )
 
@@ -94,12 +96,9 @@ class KP(NamedTuple):
     gaming_high_need: float
     full_complexity: float
     housing_purchase_rate: float
-    housing_need_drop: float
-    housing_setpoint_drop: float
     treatment_purchase_rate: float
     treatment_need_threshold: float
     treatment_weeks: int
-    treatment_effect: float
     burnout_rate: float
     burnout_recovery: float
     target_strain: float
@@ -123,6 +122,29 @@ class KP(NamedTuple):
     in_reach: float
     measure_start: int  # first measured step (the burn-in)
     run_end: int  # first step after the run
+    # Housing and treatment as states (processes/housing.py); set points relax to baseline.
+    setpoint_reversion: float
+    housing_placement_rate: float
+    housing_relief: float
+    housing_lasting: float
+    housing_exit_hf: float
+    housing_exit_ordinary: float
+    housing_exit_need_slope: float
+    housing_exit_need_ref: float
+    housing_exit_trust: float
+    housing_exit_need: float
+    housing_prison_hold_weeks: int
+    housing_hf_support_hours: float
+    housing_budget_per_person: float
+    housing_carry_weeks: float
+    treatment_referral_rate: float
+    treatment_start_rate: float
+    treatment_relief: float
+    treatment_recovery_relief: float
+    treatment_dropout: float
+    treatment_dropout_trust: float
+    treatment_relapse: float
+    treatment_lasting: float
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -168,12 +190,9 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     "gaming_high_need": ("gaming", "high_need"),
     "full_complexity": ("gaming", "full_complexity"),
     "housing_purchase_rate": ("housing", "purchase_rate"),
-    "housing_need_drop": ("housing", "need_drop"),
-    "housing_setpoint_drop": ("housing", "setpoint_drop"),
     "treatment_purchase_rate": ("treatment", "purchase_rate"),
     "treatment_need_threshold": ("treatment", "need_threshold"),
     "treatment_weeks": ("treatment", "weeks"),
-    "treatment_effect": ("treatment", "effect"),
     **_same(
         "workforce",
         "burnout_rate burnout_recovery target_strain turnover burnout_turnover "
@@ -189,6 +208,38 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     "in_reach": ("levers", "in_reach"),
     "measure_start": ("run", "measure_start"),
     "run_end": ("run", "run_end"),
+    "setpoint_reversion": ("life", "setpoint_reversion"),
+    **{
+        f"housing_{a}": ("housing", a)
+        for a in [
+            "placement_rate",
+            "relief",
+            "lasting",
+            "exit_hf",
+            "exit_ordinary",
+            "exit_need_slope",
+            "exit_need_ref",
+            "exit_trust",
+            "exit_need",
+            "prison_hold_weeks",
+            "hf_support_hours",
+            "budget_per_person",
+            "carry_weeks",
+        ]
+    },
+    **{
+        f"treatment_{a}": ("treatment", a)
+        for a in [
+            "referral_rate",
+            "start_rate",
+            "relief",
+            "recovery_relief",
+            "dropout",
+            "dropout_trust",
+            "relapse",
+            "lasting",
+        ]
+    },
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
@@ -227,6 +278,15 @@ EV_ALIVE, EV_SUPP = int(Event.ALIVE), int(Event.SUPPORTED)
 SS_EPISODES, SS_TRUST = int(ServiceSum.EPISODES), int(ServiceSum.TRUST)
 SS_MATCH, SS_REDUCED = int(ServiceSum.MATCH), int(ServiceSum.NEED_REDUCED)
 WB_SUM, WB_ALIVE = int(WellbeingSum.SUM), int(WellbeingSum.ALIVE)
+# Housing and treatment (processes/housing.py).
+D_MENTAL = int(Domain.MENTAL)
+I_RENT, I_HF = int(Item.TENANCY_RENT), int(Item.HOUSING_FIRST_SUPPORT)
+I_TSTART = int(Item.TREATMENT_START)
+S_TENANCY, S_TREATMENT = int(Stream.TENANCY), int(Stream.TREATMENT)
+EV_TSTART, EV_TEND = int(Event.TENANCY_START), int(Event.TENANCY_END)
+EV_HOUSED = int(Event.HOUSED_WEEK)
+T_NONE, T_ORD, T_HF = (int(k) for k in Tenancy)
+TR_NONE, TR_WAIT, TR_IN, TR_DONE = (int(k) for k in TreatmentState)
 
 I_IDLE, I_PROG = int(Item.IDLE_STAFF), int(Item.PROGRAMME)  # model 2 (costs)
 COMPLEX = int(Group.COMPLEX)  # the programme's cohort (model 2, costs)

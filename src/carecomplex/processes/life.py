@@ -52,6 +52,9 @@ from carecomplex.processes.common import (
     S_KIND,
     S_LIFE,
     S_PRISON,
+    T_NONE,
+    TR_DONE,
+    TR_IN,
     charge,
     chunk_bounds,
     clip01,
@@ -258,6 +261,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         per.weeks_alive,
     )
     hospital_weeks = per.hospital_weeks
+    tenancy, treatment, baseline = per.tenancy, per.treatment, per.baseline
     fam_support = fam.support
     coupling, crisis_w = structure.domain_coupling, structure.crisis_weights
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
@@ -307,9 +311,19 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         else:
             for j in range(LIFE_NOISE_PAIRS):
                 u_noise[2 * j], u_noise[2 * j + 1] = draw_pair(ek, K_NOISE + j)
+        # A tenancy or treatment lowers the target while it holds (processes/housing.py);
+        # set points relax toward the baseline, so scars and gains fade.
+        relief_h = kp.housing_relief if tenancy[i] != T_NONE else 0.0
+        tr = treatment[i]
+        relief_s = kp.treatment_relief if tr == TR_IN else 0.0
+        relief_s += kp.treatment_recovery_relief if tr == TR_DONE else 0.0
         for d in range(N_DOMAINS):
             nd = np.float64(need[i, d])
-            target = setpoint[i, d] + kp.coupling * pull[d]
+            sp = np.float64(setpoint[i, d])
+            sp += kp.setpoint_reversion * (np.float64(baseline[i, d]) - sp)
+            setpoint[i, d] = sp
+            target = sp + kp.coupling * pull[d]
+            target -= relief_h if d == D_HOUSE else (relief_s if d == D_SUBST else 0.0)
             u = u_noise[d]
             new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
         if u_shock < kp.shock_rate:

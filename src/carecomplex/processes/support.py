@@ -1,4 +1,4 @@
-"""Support, step 4 (docs/ODD.md §7.10-7.13): contacts, trust, flexible budgets, closure.
+"""Support, step 4 (docs/ODD.md §7.10-7.13): contacts, trust, closure.
 
 One kernel, :func:`support`: each chunk of persons is supported episode by episode,
 then its wellbeing is summed (:mod:`carecomplex.processes.observation`) while its needs
@@ -12,18 +12,11 @@ import numba as nb
 import numpy as np
 
 from carecomplex.processes.common import (
-    D_HOUSE,
-    D_SUBST,
     EV_CLOSED,
     EV_DROP,
     EV_HANDOFF,
     EV_SUPP,
-    EV_TEN,
-    EV_TREAT,
-    I_TEN,
-    I_TREAT,
     REREFERRAL,
-    S_BUDGET,
     S_CONT,
     S_DIS,
     S_GAMING,
@@ -31,7 +24,6 @@ from carecomplex.processes.common import (
     SS_MATCH,
     SS_REDUCED,
     SS_TRUST,
-    charge,
     chunk_bounds,
     clip01,
 )
@@ -66,7 +58,6 @@ def support(key, t, kp, per, wk, sv, info, books):
         stream_key(key, S_GAMING),
         stream_key(key, S_CONT),
         stream_key(key, S_DIS),
-        stream_key(key, S_BUDGET),
     )
     for c in nb.prange(N_CHUNKS):
         lo, hi = chunk_bounds(c, n)
@@ -86,19 +77,18 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
     )
     slot_service, slot_worker, slot_weeks = per.slot_service, per.slot_worker, per.slot_weeks
     slot_trust, slot_remit, assessed = per.slot_trust, per.slot_remit, per.assessed
-    prison_weeks, treatment_weeks = per.prison_weeks, per.treatment_weeks
+    prison_weeks = per.prison_weeks
     in_reach = per.in_reach
-    sys_trust, handoffs, cost = per.sys_trust, per.handoffs, per.cost
+    sys_trust, handoffs = per.sys_trust, per.handoffs
     w_skill, w_burnout, s_knowledge, s_gaming = wk.skill, wk.burnout, sv.knowledge, sv.gaming
-    pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events
-    sums = books.service_sums
+    events, sums = books.events, books.service_sums
     wp = kp.whole_person
     # Floors of the linear ramps floor + (1 - floor) * x: knowledge -> skill applied,
     # match -> effect, match -> trust building.
     kf, rkf = kp.knowledge_floor, 1.0 - kp.knowledge_floor
     mf, rmf = kp.match_floor, 1.0 - kp.match_floor
     tf, rtf = kp.build_match_floor, 1.0 - kp.build_match_floor
-    sk_gaming, sk_cont, sk_dis, sk_budget = sk
+    sk_gaming, sk_cont, sk_dis = sk
     known = np.empty(N_DOMAINS)
     base = np.empty(N_DOMAINS)
     alloc = np.empty(N_DOMAINS)
@@ -109,11 +99,6 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             continue
         g = complex_[i]
         me = pid[i]
-        if treatment_weeks[i] > 0:
-            treatment_weeks[i] -= 1
-            charge(i, I_TREAT, 1.0, g, c, cost, ledger, pence, holder)
-            events[c, EV_TREAT, g] += 1
-            setpoint[i, D_SUBST] = clip01(setpoint[i, D_SUBST] - kp.treatment_effect)
         held = False
         for k in range(SLOTS):
             held |= slot_service[i, k] >= 0
@@ -121,7 +106,6 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             continue
         ek_gaming = entity_key(sk_gaming, me, t)
         ek_cont = entity_key(sk_cont, me, t)
-        ek_budget = entity_key(sk_budget, me, t)
         supported = False
         # In prison an episode closes, unless this spell has in-reach: then it goes on
         # at a share of the contact (``reach`` scales the effect and the hours).
@@ -185,9 +169,6 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 setpoint[i, d] = clip01(setpoint[i, d] - kp.recovery_gain * red)
                 reduced += red
             # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
-            if _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks):
-                charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_TEN, g] += 1
             tau += kp.trust_build * (1.0 - tau) * (tf + rtf * match)
             slot_trust[i, k] = tau
             sys_trust[i] += kp.system_rate * kp.trust_build * (tau - sys_trust[i])
@@ -221,29 +202,3 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 sys_trust[i] *= 1.0 - kp.trust_erode
         if supported:
             events[c, EV_SUPP, g] += 1
-
-
-@nb.njit(cache=True, inline="always")
-def _budget(i, k, ek_budget, kp, need, setpoint, treatment_weeks) -> bool:
-    """Flexible budget: buy met need (a tenancy, a treatment course): a J-curve channel.
-
-    Returns:
-        Whether a tenancy was bought (the caller charges and counts it).
-    """
-    if kp.flexible_budget <= 0.0:
-        return False
-    tenancy = False
-    if (
-        need[i, D_HOUSE] > kp.homeless_threshold
-        and draw_at(ek_budget, 2 * k) < kp.housing_purchase_rate * kp.flexible_budget
-    ):
-        need[i, D_HOUSE] = clip01(need[i, D_HOUSE] - kp.housing_need_drop)
-        setpoint[i, D_HOUSE] = clip01(setpoint[i, D_HOUSE] - kp.housing_setpoint_drop)
-        tenancy = True
-    if (
-        treatment_weeks[i] == 0
-        and need[i, D_SUBST] > kp.treatment_need_threshold
-        and draw_at(ek_budget, 2 * k + 1) < kp.treatment_purchase_rate * kp.flexible_budget
-    ):
-        treatment_weeks[i] = kp.treatment_weeks
-    return tenancy

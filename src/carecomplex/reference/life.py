@@ -20,7 +20,7 @@ from carecomplex.reference.common import (
 )
 from carecomplex.reference.spells import admit, custody, discharged, release
 from carecomplex.rng import LifeDraw, Stream, draws, draws2, draws32
-from carecomplex.state import N_DOMAINS, Crisis, Domain, Event
+from carecomplex.state import N_DOMAINS, Crisis, Domain, Event, Tenancy, TreatmentState
 
 SQRT3 = math.sqrt(3.0)  # scales uniform noise on [-1, 1) to unit variance
 CRISIS_EVENT = {
@@ -93,7 +93,16 @@ def _needs(a, live, fs, g, c) -> None:
     pull = np.zeros_like(x)
     for j in range(N_DOMAINS):  # pull[:, d] = sum over j of coupling[d, j] * need[:, j]
         pull += a.domain_coupling[:, j] * x[:, j, None]
-    target = a.setpoint[live].astype(F64) + kp.coupling * pull
+    # Set points relax toward the baseline; a tenancy or treatment lowers the target.
+    sp = a.setpoint[live].astype(F64)
+    sp = sp + kp.setpoint_reversion * (a.baseline[live].astype(F64) - sp)
+    a.setpoint[live] = sp
+    target = sp + kp.coupling * pull
+    target[:, Domain.HOUSING] -= np.where(a.tenancy[live] != Tenancy.NONE, kp.housing_relief, 0.0)
+    tr = a.treatment[live]
+    target[:, Domain.SUBSTANCE] -= np.where(
+        tr == TreatmentState.IN_TREATMENT, kp.treatment_relief, 0.0
+    ) + np.where(tr == TreatmentState.RECOVERED, kp.treatment_recovery_relief, 0.0)
     u = draws32(a.key, Stream.LIFE, ids[:, None], a.t, 2 * LifeDraw.NOISE + DOMAINS[None, :])
     new = x + kp.reversion * (target - x) + kp.noise * (2.0 * u - 1.0) * SQRT3
     # A life shock hits one random domain, buffered by family and resilience.

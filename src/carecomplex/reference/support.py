@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from carecomplex.costs import Item
 from carecomplex.processes.common import KP, REREFERRAL
-from carecomplex.reference.common import F64, bits, charge, chunk_index, clip, count, draw1, flat
+from carecomplex.reference.common import F64, bits, chunk_index, clip, count, draw1, flat
 from carecomplex.reference.observation import wellbeing_sums
 from carecomplex.rng import Stream
-from carecomplex.state import N_DOMAINS, SLOTS, Domain, Event, ServiceSum
+from carecomplex.state import N_DOMAINS, SLOTS, Event, ServiceSum
 
 
 def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
     """Twin of :func:`carecomplex.processes.support.support` (same arguments, in place).
 
     Person by person, episode by episode (slot order): a contact reduces need, trust
-    moves, a flexible budget may buy met need, and the episode may close. Counts, pence
+    moves, and the episode may close. Counts, pence
     and per-service sums go into the person's chunk. Then the week's wellbeing sums.
     """
     a = flat(key=key, t=t, kp=kp, per=per, wk=wk, sv=sv, info=info, books=books)
@@ -26,12 +25,6 @@ def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
             per.slot_service[i] = -1  # the dead hold no episodes
             continue
         g, c = int(per.complex[i]), int(chunk[i])
-        if per.treatment_weeks[i] > 0:  # a funded treatment course lowers the set point
-            per.treatment_weeks[i] -= 1
-            charge(a, i, Item.TREATMENT, 1.0, g, c)
-            count(a, c, Event.TREATMENT_WEEK, g)
-            sub = Domain.SUBSTANCE
-            per.setpoint[i, sub] = clip(float(per.setpoint[i, sub]) - kp.treatment_effect)
         episodes = [k for k in range(SLOTS) if per.slot_service[i, k] >= 0]
         if per.prison_weeks[i] > 0 and per.in_reach[i] == 0:  # prison ends every episode
             for k in episodes:
@@ -52,7 +45,6 @@ def _episode(a, i: int, k: int, g: int, c: int) -> None:
     tau = float(a.slot_trust[i, k])
     match, reduced = _contact(a, i, k, s, x, tau)
     # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
-    _budget(a, i, k, g, c)
     floor = kp.build_match_floor  # trust builds slowly, faster when support matches
     tau += kp.trust_build * (1.0 - tau) * (floor + (1.0 - floor) * match)
     a.slot_trust[i, k] = tau
@@ -97,29 +89,6 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     # Lasting change (the set point) follows a share of the need reduced.
     a.setpoint[i] = clip(a.setpoint[i].astype(F64) - kp.recovery_gain * red)
     return match, float(red.sum())
-
-
-def _budget(a, i: int, k: int, g: int, c: int) -> None:
-    """Flexible budget: may buy a tenancy (housing) or a treatment course (substance)."""
-    kp, me, t, h, sub = a.kp, a.pid[i], a.t, Domain.HOUSING, Domain.SUBSTANCE
-    if kp.flexible_budget <= 0.0:
-        return
-    if (
-        float(a.need[i, h]) > kp.homeless_threshold
-        and draw1(a.key, Stream.BUDGET, me, t, 2 * k)
-        < kp.housing_purchase_rate * kp.flexible_budget
-    ):
-        a.need[i, h] = clip(float(a.need[i, h]) - kp.housing_need_drop)
-        a.setpoint[i, h] = clip(float(a.setpoint[i, h]) - kp.housing_setpoint_drop)
-        charge(a, i, Item.TENANCY, 1.0, g, c)
-        count(a, c, Event.TENANCY, g)
-    if (
-        a.treatment_weeks[i] == 0
-        and float(a.need[i, sub]) > kp.treatment_need_threshold
-        and draw1(a.key, Stream.BUDGET, me, t, 2 * k + 1)
-        < kp.treatment_purchase_rate * kp.flexible_budget
-    ):
-        a.treatment_weeks[i] = kp.treatment_weeks
 
 
 def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float) -> None:
