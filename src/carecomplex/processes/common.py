@@ -9,6 +9,7 @@ the same for any thread count.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 import numba as nb
@@ -27,6 +28,14 @@ from carecomplex.state import (
     TreatmentState,
     WellbeingSum,
 )
+
+
+# KP has more fields than numba's default limit (100) for a tuple passed into a parallel
+# region; numba re-reads its environment before each compilation, so raising the limit
+# here works whenever this module is imported before the kernels compile.
+KP_TUPLE_LIMIT = 256
+if int(os.environ.get("NUMBA_PARFOR_MAX_TUPLE_SIZE", "100")) < KP_TUPLE_LIMIT:
+    os.environ["NUMBA_PARFOR_MAX_TUPLE_SIZE"] = str(KP_TUPLE_LIMIT)
 
 
 class KP(NamedTuple):
