@@ -29,7 +29,6 @@ from carecomplex.state import (
     WellbeingSum,
 )
 
-
 # KP has more fields than numba's default limit (100) for a tuple passed into a parallel
 # region; numba re-reads its environment before each compilation, so raising the limit
 # here works whenever this module is imported before the kernels compile.
