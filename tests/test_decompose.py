@@ -117,7 +117,8 @@ def test_players_from_groups(arms):
     team = dec.players(a, b, "information+learning+targets, budget, rest")
     assert team[0].groups == ("information", "learning", "targets")
     assert team[0].levers == ("information_sharing", "shared_learning", "target_pressure")
-    assert set(team[2].groups) == {"episodes", "eligibility", "continuity", "whole_person"}
+    rest = {"episodes", "eligibility", "continuity", "whole_person", "in_reach"}
+    assert set(team[2].groups) == rest
     # a non-lever difference is a player of its own, so the decomposition is complete
     b2 = b.replace(workforce={"turnover": 0.01}, costs={"temporary_accommodation_night": 60})
     team = dec.players(a, b2, "budget,rest")
@@ -195,7 +196,7 @@ def test_cli_in_worker_processes_gives_the_same_shares(tmp_path):
         (["--groups", "budget,continuity"], "--groups: levers in no group"),
         (["--metrics", "cost_total:nope"], "--metrics: unknown metric 'cost_total:nope'"),
         (["nosuch.toml"], "nosuch.toml: file not found"),
-        (["--seeds", "3"], "--budget-runs: 8 groups: 256 coalitions (256 distinct) x 3 seeds"),
+        (["--seeds", "3"], "--budget-runs: 9 groups: 512 coalitions (512 distinct) x 3 seeds"),
     ],
 )
 def test_cli_refuses_bad_input_with_one_line_and_writes_nothing(tmp_path, capsys, args, says):

@@ -21,12 +21,12 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from carecomplex.errors import ParamError, shown
+from carecomplex.resources import data_path
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,7 @@ def deflators() -> dict[str, float]:
     ``data/gdp_deflators.csv``: ``year,index`` rows after ``#`` comment lines naming the
     source and release (HM Treasury, "GDP deflators at market prices, and money GDP").
     """
-    text = resources.files("carecomplex").joinpath("data", "gdp_deflators.csv").read_text()
+    text = data_path("data", "gdp_deflators.csv").read_text(encoding="utf-8")
     out = {}
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     for line in lines[1:]:  # after the header

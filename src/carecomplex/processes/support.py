@@ -2,8 +2,9 @@
 
 One kernel, :func:`support`: each chunk of persons is supported episode by episode,
 then its wellbeing is summed (:mod:`carecomplex.processes.observation`) while its needs
-are in cache. Nothing after support in the step changes needs, life or group, so the
-sums are those of the end of the week.
+are in cache. After support only the housing step (4b) changes needs (housing need on
+entering or losing a tenancy), and nothing changes life or group, so the sums are those
+of the end of the week but for those moves, which show in next week's sums.
 """
 
 from __future__ import annotations
