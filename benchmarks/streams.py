@@ -15,8 +15,9 @@ Times, in one process and interleaved (each repeat runs every variant once, medi
   53-bit draws and pairs of 32-bit draws per second.
 
 Nothing else runs in the loops, so the figures are much less sensitive to the shared
-machine's noise than whole steps; the sum of the draws is kept so nothing is optimised
-away. Thread count: numba's default (``NUMBA_NUM_THREADS``).
+machine's noise than whole steps; the draws are summed (pairwise, so that the sum is not
+one long chain of dependent additions) and kept, so nothing is optimised away. Thread
+count: numba's default (``NUMBA_NUM_THREADS``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import numpy as np
 from carecomplex.processes.common import chunk_bounds
 from carecomplex.processes.life import life_keys
 from carecomplex.rng import (
-    LIFE_NOISE_PAIRS,
     LifeDraw,
     _mix,
     draw_at,
@@ -63,11 +63,12 @@ def old_life(n, key, t, out):
         acc = 0.0
         for i in range(lo, hi):
             ek = _old_entity_key(s_noise, i, t)
-            acc += draw_at(_old_entity_key(s_shock, i, t), 0)
-            acc += draw_at(_old_entity_key(s_crisis, i, t), 0)
-            acc += draw_at(_old_entity_key(s_death, i, t), 0)
-            for d in range(8):
-                acc += draw_at(ek, d)
+            x = draw_at(_old_entity_key(s_shock, i, t), 0)
+            x += draw_at(_old_entity_key(s_crisis, i, t), 0)
+            x += draw_at(_old_entity_key(s_death, i, t), 0)
+            y = (draw_at(ek, 0) + draw_at(ek, 1)) + (draw_at(ek, 2) + draw_at(ek, 3))
+            y += (draw_at(ek, 4) + draw_at(ek, 5)) + (draw_at(ek, 6) + draw_at(ek, 7))
+            acc += x + y
         out[c] = acc
 
 
@@ -80,10 +81,13 @@ def new_life(n, key, t, out):
         for i in range(lo, hi):
             ek = entity_key(s_life, i, t)
             a, b = draw_pair(ek, K_SC)
-            acc += a + b + draw_at(ek, K_DEATH)
-            for j in range(LIFE_NOISE_PAIRS):
-                a, b = draw_pair(ek, j)
-                acc += a + b
+            x = a + b + draw_at(ek, K_DEATH)
+            a0, b0 = draw_pair(ek, 0)
+            a1, b1 = draw_pair(ek, 1)
+            a2, b2 = draw_pair(ek, 2)
+            a3, b3 = draw_pair(ek, 3)
+            y = ((a0 + b0) + (a1 + b1)) + ((a2 + b2) + (a3 + b3))
+            acc += x + y
         out[c] = acc
 
 
@@ -96,8 +100,8 @@ def hash_at(n, key, t, out):
         acc = 0.0
         for i in range(lo, hi):
             ek = entity_key(sk, i, t)
-            for k in range(8):
-                acc += draw_at(ek, k)
+            y = (draw_at(ek, 0) + draw_at(ek, 1)) + (draw_at(ek, 2) + draw_at(ek, 3))
+            acc += y + (draw_at(ek, 4) + draw_at(ek, 5)) + (draw_at(ek, 6) + draw_at(ek, 7))
         out[c] = acc
 
 
@@ -110,9 +114,11 @@ def hash_pair(n, key, t, out):
         acc = 0.0
         for i in range(lo, hi):
             ek = entity_key(sk, i, t)
+            y = 0.0
             for k in range(8):
                 a, b = draw_pair(ek, k)
-                acc += a + b
+                y += a + b
+            acc += y
         out[c] = acc
 
 
