@@ -24,6 +24,7 @@ from carecomplex.params import (
     CrisisParams,
     GamingParams,
     HousingParams,
+    LearningParams,
     LifeParams,
     Params,
     PopulationParams,
@@ -273,6 +274,7 @@ def kernel_parameters(draw) -> KP:
         housing=draw(group(HousingParams)),
         treatment=draw(group(TreatmentParams)),
         workforce=draw(group(WorkforceParams)),
+        learning=draw(group(LearningParams)),
     )
     levers = draw(corners | group(RegimeLevers))
     friction = draw(st.just(0.0) | st.floats(0.0, 1.0))
@@ -367,6 +369,8 @@ def _random_workers(rng, s: State, kp: KP) -> None:
     sv.queue[:] = rng.integers(0, 5, N_SERVICES)
     sv.knowledge[:] = rng.random(N_SERVICES)
     sv.gaming[:] = rng.random(N_SERVICES) * (rng.random() < 0.7)
+    for q in (sv.relationships, sv.thinking, sv.actions, sv.results):  # the Kim qualities
+        q[:] = rng.random(N_SERVICES)
 
 
 def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
@@ -387,6 +391,7 @@ def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
             p.slot_worker[i, k] = rng.choice(np.flatnonzero(w.service == sv))
             p.slot_weeks[i, k] = rng.integers(0, 60)
             p.slot_trust[i, k] = rng.random()
+            p.slot_stable[i, k] = rng.integers(0, 60)
             extra = sum(1 << d for d in range(N_DOMAINS) if rng.random() < 0.15)
             p.slot_remit[i, k] = (1 << sv) | extra
     held = p.slot_service >= 0

@@ -52,6 +52,11 @@ def summary(model: CareModel) -> dict[str, float]:
         out[f"handoffs:{name}"] = _ratio(ev[Event.HANDOFF, g].sum(), py)
         out[f"rejections:{name}"] = _ratio(ev[Event.REJECTION, g].sum(), py)
         out[f"reassessments:{name}"] = _ratio(ev[Event.REASSESSMENT, g].sum(), py)
+        # New services or workers met: episodes accepted + cases passed to a new post
+        # holder (a reallocated case is counted when it is accepted again).
+        out[f"new_workers:{name}"] = _ratio(
+            ev[Event.ACCEPTED, g].sum() + ev[Event.WORKER_CHANGE, g].sum(), py
+        )
         out[f"readmission_30d:{name}"] = _ratio(
             ev[Event.READMISSION_30D, g].sum(), ev[Event.CRISIS_ADMISSION, g].sum()
         )
@@ -117,6 +122,7 @@ PER_GROUP = (
     "cost_p90",
     "cost_p99",
     "cost_max",
+    "new_workers",
 )
 SERVICE_WIDE = (
     *(f"kim_{k}" for k in KIM),

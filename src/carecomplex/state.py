@@ -77,6 +77,7 @@ class Event(IntEnum):
     SHOCK = 21
     ALIVE = 22
     SUPPORTED = 23
+    WORKER_CHANGE = 24  # a held case passed to a new post holder (turnover)
 
 
 class Group(IntEnum):
@@ -245,6 +246,9 @@ PERSON = {
     "shocks": Column(("N",), np.int32, 0, "count", "life shocks so far (for CRN checks)"),
     "cost": Column(("N", "H"), np.int64, 0, "pence", "cost so far by budget holder"),
     "weeks_alive": Column(("N",), np.int32, 0, "weeks", "measured weeks alive"),
+    "slot_stable": Column(
+        ("N", "K"), np.int16, 0, "weeks", "consecutive stable weeks of the episode (step-down)"
+    ),
 }
 FAMILY = {
     "start": Column(("F",), np.int32, 0, "index", "first member (members are contiguous)"),

@@ -56,6 +56,8 @@ LEVER_GROUPS: dict[str, tuple[str, ...]] = {
     "whole_person": ("whole_person",),
     "budget": ("flexible_budget",),
     "learning": ("shared_learning",),
+    "caseload": ("caseload_factor",),
+    "priority": ("need_priority",),
 }
 """The lever groups: name -> fields of :class:`RegimeLevers` (each field in exactly one).
 

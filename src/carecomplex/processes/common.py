@@ -103,6 +103,17 @@ class KP(NamedTuple):
     burnout_skill_loss: float
     growth_knowledge_floor: float
     friction_load: float
+    # Model 2 (loop): Kim's loop closed, workload, queue priority, step-down.
+    caseload_factor: float
+    need_priority: float
+    stable_weeks: int
+    priority_scale: float
+    reputation: float
+    thinking_match: float
+    action_dose: float
+    results_trust: float
+    complexity_weight: float
+    rereferral_wait: int
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -160,6 +171,13 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
         "novice_skill skill_growth burnout_skill_loss growth_knowledge_floor",
     ),
     "friction_load": ("week", "friction_load"),
+    # Model 2 (loop).
+    **_same("levers", "caseload_factor need_priority"),
+    **_same("capacity", "stable_weeks priority_scale rereferral_wait"),
+    "reputation": ("learning", "reputation"),
+    **_same("support", "thinking_match action_dose"),
+    "results_trust": ("trust", "results_trust"),
+    "complexity_weight": ("workforce", "complexity_weight"),
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
@@ -186,6 +204,7 @@ EV_TEN, EV_TREAT, EV_SHOCK = int(Event.TENANCY), int(Event.TREATMENT_WEEK), int(
 EV_ALIVE, EV_SUPP = int(Event.ALIVE), int(Event.SUPPORTED)
 SS_EPISODES, SS_TRUST = int(ServiceSum.EPISODES), int(ServiceSum.TRUST)
 SS_MATCH, SS_REDUCED = int(ServiceSum.MATCH), int(ServiceSum.NEED_REDUCED)
+EV_WORKER = int(Event.WORKER_CHANGE)
 WB_SUM, WB_ALIVE = int(WellbeingSum.SUM), int(WellbeingSum.ALIVE)
 
 REREFERRAL = np.uint8(2)  # bit of `assessed`: closed with need left, to be re-referred
