@@ -142,7 +142,14 @@ class Tracker:
             )
         own_bit = (per.slot_remit[active] >> per.slot_service[active].astype(np.uint8)) & 1
         assert (own_bit == 1).all(), f"an episode's remit must cover its own service {ctx}"
-        assert (svc.capacity == self.capacity).all(), f"service capacity must not change {ctx}"
+        # Capacity is the posts times the caseload in force (model 2: caseload_factor).
+        posts = np.bincount(wk.service, minlength=len(svc.capacity))
+        in_force = (posts * m.params.capacity.caseload * m.levers.caseload_factor).astype(
+            svc.capacity.dtype
+        )
+        assert (svc.capacity == in_force).all(), (
+            f"service capacity must be posts x caseload x caseload_factor {ctx}"
+        )
 
         # Capacity stretched by targets bounds the load. Access only accepts while
         # load < limit, so the load can exceed this week's limit only if it already did

@@ -15,7 +15,8 @@ import pytest
 from carecomplex.metrics import summary
 from carecomplex.model import CareModel
 from carecomplex.params import Params
-from carecomplex.processes import learning
+from carecomplex.processes import learning, workforce
+from carecomplex.regimes import kernel_params
 from carecomplex.scenarios import load_params
 from carecomplex.state import N_SERVICES, Event, ServiceField
 
@@ -28,7 +29,7 @@ KIM = {
 
 # The links that read each quality, as (group, field): all at 0, the quality reads nowhere.
 LINKS = {
-    "relationships": (("learning", "reputation"), ("learning", "thinking_relationships")),
+    "relationships": (("trust", "reputation"), ("learning", "thinking_relationships")),
     "thinking": (("support", "thinking_match"), ("regime", "shared_learning")),
     "actions": (("support", "action_dose"),),
     "results": (
@@ -121,11 +122,24 @@ def test_an_overloaded_alliance_burns_out() -> None:
 
 
 def test_complex_cases_weigh_more() -> None:
-    """Workload is weighted by case complexity: a higher complexity_weight burns out more."""
-    p = _small("siloed", persons=600)
-    a = _run(_with(p, workforce={"complexity_weight": 0.0}))
-    b = _run(_with(p, workforce={"complexity_weight": 1.0}))
-    assert _burnout(b) > _burnout(a)
+    """Workload is weighted by case complexity: the same caseloads with a higher
+    complexity_weight add more burnout (one workforce step on copies of one state)."""
+    p = _small("alliance", persons=600)
+    m = CareModel(p, 3)
+    for _ in range(30):
+        m.step()
+    after = {}
+    for cw in (0.0, 1.0):
+        q = _with(p, workforce={"complexity_weight": cw})
+        s = m.state.copy()
+        books = m._books.copy()
+        kp = kernel_params(q, m.levers)
+        workforce.workforce(m.key, m.t, kp, m._next_uid, s.person, s.worker, s.service, books)
+        after[cw] = s.worker
+    stayed = after[0.0].uid == after[1.0].uid  # the same holders (no one left in either)
+    held = after[0.0].caseload > 0
+    light, heavy = after[0.0].burnout[stayed & held], after[1.0].burnout[stayed & held]
+    assert (heavy >= light).all() and (heavy > light).any()
 
 
 def _held_need(m: CareModel) -> float:

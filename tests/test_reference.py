@@ -24,7 +24,6 @@ from carecomplex.params import (
     CrisisParams,
     GamingParams,
     HousingParams,
-    LearningParams,
     LifeParams,
     Params,
     PopulationParams,
@@ -274,7 +273,6 @@ def kernel_parameters(draw) -> KP:
         housing=draw(group(HousingParams)),
         treatment=draw(group(TreatmentParams)),
         workforce=draw(group(WorkforceParams)),
-        learning=draw(group(LearningParams)),
     )
     levers = draw(corners | group(RegimeLevers))
     friction = draw(st.just(0.0) | st.floats(0.0, 1.0))

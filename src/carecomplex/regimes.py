@@ -47,7 +47,7 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
 
     Args:
         p: the run's parameters (groups ``life``, ``crisis``, ``capacity``, ``support``,
-            ``trust``, ``gaming``, ``housing``, ``treatment``, ``workforce``, ``learning``).
+            ``trust``, ``gaming``, ``housing``, ``treatment``, ``workforce``).
         lv: the levers in force this week.
         friction_load: this week's friction of change on workers.
     """
@@ -61,7 +61,6 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
         "housing": p.housing,
         "treatment": p.treatment,
         "workforce": p.workforce,
-        "learning": p.learning,
         "levers": lv,
         "week": _Week(friction_load),
     }

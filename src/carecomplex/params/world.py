@@ -370,7 +370,16 @@ class TrustParams:
         "Share of the trust lost when a worker leaves that a known colleague saves at full "
         "continuity.",
     )
-    # Model 2 (loop): results -> trust.
+    # Model 2 (loop): relationships -> trust at the door; results -> trust.
+    reputation: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "How far a new episode's starting trust moves from the person's trust in services "
+        "toward the service's relationships (its reputation among the people it serves; "
+        "0 = no link).",
+    )
     results_trust: float = param(
         0.5,
         0.0,
@@ -434,16 +443,7 @@ class LearningParams:
         "Need whose reduction by a fully effective contact counts as full results "
         "(dose_ref = dose x contact_hours / dose_hours x reference_need).",
     )
-    # Model 2 (loop): relationships -> trust at the door and thinking; results -> learning.
-    reputation: float = param(
-        0.5,
-        0.0,
-        1.0,
-        "fraction",
-        "How far a new episode's starting trust moves from the person's trust in services "
-        "toward the service's relationships (its reputation among the people it serves; "
-        "0 = no link).",
-    )
+    # Model 2 (loop): relationships -> thinking; results -> learning.
     thinking_relationships: float = param(
         0.3,
         0.0,

@@ -310,7 +310,7 @@ def _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev):
     """Access phase C for chunk ``c`` of the ``m`` applicants.
 
     A new episode starts at the person's trust in services, moved toward the service's
-    relationships (its reputation: ``learning.reputation``).
+    relationships (its reputation: ``trust.reputation``).
     """
     complex_, sys_trust, cost = per.complex, per.sys_trust, per.cost
     slot_service, slot_worker, slot_weeks = per.slot_service, per.slot_worker, per.slot_weeks

@@ -108,12 +108,12 @@ class KP(NamedTuple):
     need_priority: float
     stable_weeks: int
     priority_scale: float
+    rereferral_wait: int
     reputation: float
     thinking_match: float
     action_dose: float
     results_trust: float
     complexity_weight: float
-    rereferral_wait: int
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -174,7 +174,7 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     # Model 2 (loop).
     **_same("levers", "caseload_factor need_priority"),
     **_same("capacity", "stable_weeks priority_scale rereferral_wait"),
-    "reputation": ("learning", "reputation"),
+    "reputation": ("trust", "reputation"),
     **_same("support", "thinking_match action_dose"),
     "results_trust": ("trust", "results_trust"),
     "complexity_weight": ("workforce", "complexity_weight"),

@@ -195,7 +195,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 charge(i, I_TEN, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_TEN, g] += 1
             build = kp.trust_build * (1.0 + kp.results_trust * s_results[s])  # visible results
-            tau += build * (1.0 - tau) * (tf + rtf * match)
+            tau = clip01(tau + build * (1.0 - tau) * (tf + rtf * match))
             slot_trust[i, k] = tau
             sys_trust[i] += kp.system_rate * kp.trust_build * (tau - sys_trust[i])
             slot_weeks[i, k] += 1

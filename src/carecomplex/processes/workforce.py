@@ -60,14 +60,11 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
     for b in nb.prange(WF_BLOCKS):
         lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
         for i in range(lo, hi):
-            nhigh = -1  # counted once per person, when first needed
+            nhigh = 0
+            for d in range(N_DOMAINS):
+                nhigh += 1 if need[i, d] > kp.gaming_high_need else 0
             for k in range(SLOTS):
                 if slot_service[i, k] >= 0:
-                    if nhigh < 0:
-                        nhigh = 0
-                        for d in range(N_DOMAINS):
-                            if need[i, d] > kp.gaming_high_need:
-                                nhigh += 1
                     part[b, slot_worker[i, k]] += 1
                     hpart[b, slot_worker[i, k]] += nhigh
     s_load[:] = 0

@@ -55,7 +55,7 @@ def _episode(a, i: int, k: int, g: int, c: int) -> None:
     _budget(a, i, k, g, c)
     floor = kp.build_match_floor  # trust builds slowly, faster when support matches
     build = kp.trust_build * (1.0 + kp.results_trust * float(a.s_results[s]))  # and helps
-    tau += build * (1.0 - tau) * (floor + (1.0 - floor) * match)
+    tau = float(clip(tau + build * (1.0 - tau) * (floor + (1.0 - floor) * match)))
     a.slot_trust[i, k] = tau
     sys = float(a.sys_trust[i])  # trust in services follows trust in the worker, slower
     a.sys_trust[i] = sys + kp.system_rate * kp.trust_build * (tau - sys)
