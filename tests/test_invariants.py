@@ -67,7 +67,7 @@ class Tracker:
             for n in getattr(s, e).names()
         }
         self.pid = s.person.pid.copy()
-        self.capacity = s.service.capacity.copy()
+        self.capacity = s.service.capacity.copy()  # in force at the next access step
         self.prev_load = s.service.load.copy()
         self.alive_before = s.person.alive.copy()
         self.holder = item_holders()
@@ -79,6 +79,7 @@ class Tracker:
     def before_step(self) -> None:
         self.alive_before = self.m.state.person.alive.copy()
         self.prev_load = self.m.state.service.load.copy()
+        self.capacity = self.m.state.service.capacity.copy()
 
     def after_step(self) -> None:
         m = self.m
@@ -143,13 +144,22 @@ class Tracker:
             )
         own_bit = (per.slot_remit[active] >> per.slot_service[active].astype(np.uint8)) & 1
         assert (own_bit == 1).all(), f"an episode's remit must cover its own service {ctx}"
-        assert (svc.capacity == self.capacity).all(), f"service capacity must not change {ctx}"
+        # Capacity is the posts times the caseload in force (model 2: caseload_factor).
+        posts = np.bincount(wk.service, minlength=len(svc.capacity))
+        in_force = (posts * m.params.capacity.caseload * m.levers.caseload_factor).astype(
+            svc.capacity.dtype
+        )
+        assert (svc.capacity == in_force).all(), (
+            f"service capacity must be posts x caseload x caseload_factor {ctx}"
+        )
 
         # Capacity stretched by targets bounds the load. Access only accepts while
         # load < limit, so the load can exceed this week's limit only if it already did
         # (the limit falls during a transition toward lower target pressure).
         lv = m.levers  # the levers used in the step just taken
-        limit = _limit(svc.capacity, m.params.capacity.target_stretch, lv.target_pressure)
+        # Access used the capacity of the end of the last step (the workforce step then
+        # recomputes it from the caseload in force, which a transition may lower).
+        limit = _limit(self.capacity, m.params.capacity.target_stretch, lv.target_pressure)
         bound = np.maximum(limit, self.prev_load)
         assert (svc.load <= bound).all(), (
             f"service.load {svc.load.tolist()} exceeds int(capacity*(1+stretch*pressure)) "

@@ -412,6 +412,8 @@ def _random_workers(rng, s: State, kp: KP) -> None:
     sv.gaming[:] = rng.random(N_SERVICES) * (rng.random() < 0.7)
     # The budget pot: empty, a few purchases' worth, or plenty.
     sv.budget_pot[0] = rng.choice([0, 150_000, 400_000, 10**9])
+    for q in (sv.relationships, sv.thinking, sv.actions, sv.results):  # the Kim qualities
+        q[:] = rng.random(N_SERVICES)
 
 
 def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
@@ -433,6 +435,7 @@ def _random_slots(rng, s: State, p_slot: float, t: int) -> None:
             p.slot_worker[i, k] = rng.choice(np.flatnonzero(w.service == sv))
             p.slot_weeks[i, k] = rng.integers(0, 60)
             p.slot_trust[i, k] = rng.random()
+            p.slot_stable[i, k] = rng.integers(0, 60)
             extra = sum(1 << d for d in range(N_DOMAINS) if rng.random() < 0.15)
             p.slot_remit[i, k] = (1 << sv) | extra
     held = p.slot_service >= 0

@@ -53,6 +53,11 @@ def summary(model: CareModel) -> dict[str, float]:
         out[f"rejections:{name}"] = _ratio(ev[Event.REJECTION, g].sum(), py)
         out[f"reassessments:{name}"] = _ratio(ev[Event.REASSESSMENT, g].sum(), py)
         _justice(out, name, ev[:, g].sum(axis=1), py)
+        # New services or workers met: episodes accepted + cases passed to a new post
+        # holder (a reallocated case is counted when it is accepted again).
+        out[f"new_workers:{name}"] = _ratio(
+            ev[Event.ACCEPTED, g].sum() + ev[Event.WORKER_CHANGE, g].sum(), py
+        )
         out[f"supported_share:{name}"] = _ratio(
             ev[Event.SUPPORTED, g].sum(), ev[Event.ALIVE, g].sum()
         )
@@ -205,6 +210,7 @@ PER_GROUP = (
     "housed_share",
     "tenancy_starts",
     "tenancy_ends",
+    "new_workers",
 )
 SERVICE_WIDE = (
     *(f"kim_{k}" for k in KIM),

@@ -130,9 +130,12 @@ def build(params: Params, seed: int | None = None, drop: Iterable[int] = ()) -> 
     w.skill[:] = 0.55 + 0.3 * draws(key, Stream.WORKER, wid, 0, 0)
     w.tenure[:] = (draws(key, Stream.WORKER, wid, 0, 1) * 260).astype(np.int32)
     w.tolerance[:] = draws(key, Stream.WORKER, wid, 0, 2)
+    # As the workforce step recomputes it: posts x the caseload in force.
     state.service.capacity[:] = (
-        np.bincount(w.service, minlength=N_SERVICES) * params.capacity.caseload
-    )
+        np.bincount(w.service, minlength=N_SERVICES)
+        * params.capacity.caseload
+        * params.regime.caseload_factor
+    ).astype(np.int32)
     np.fill_diagonal(state.service.partner_trust, 1.0)
     return state
 

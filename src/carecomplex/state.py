@@ -91,6 +91,7 @@ class Event(IntEnum):
     TENANCY_START = 34  # a tenancy (ordinary or Housing First) started
     TENANCY_END = 35  # a tenancy lost (eviction, abandonment, a long prison stay)
     HOUSED_WEEK = 36  # a week holding a tenancy
+    WORKER_CHANGE = 37  # a held case passed to a new post holder (turnover)
 
 
 class Tenancy(IntEnum):
@@ -294,6 +295,9 @@ PERSON = {
     ),
     "baseline": Column(
         ("N", "D"), np.float32, 0, "0-1", "initial set points: set points relax toward them"
+    ),
+    "slot_stable": Column(
+        ("N", "K"), np.int16, 0, "weeks", "consecutive stable weeks of the episode (step-down)"
     ),
 }
 FAMILY = {

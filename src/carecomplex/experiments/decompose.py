@@ -50,9 +50,9 @@ from carecomplex.params import Params, RegimeLevers, from_dict, to_dict
 LEVER_GROUPS: dict[str, tuple[str, ...]] = {
     "targets": ("target_pressure",),
     "episodes": ("episode_cap",),
-    "eligibility": ("eligibility",),
+    "eligibility": ("eligibility", "need_priority"),
     "information": ("information_sharing",),
-    "continuity": ("continuity",),
+    "continuity": ("continuity", "caseload_factor"),
     "whole_person": ("whole_person",),
     "budget": ("flexible_budget",),
     "learning": ("shared_learning",),

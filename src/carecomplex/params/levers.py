@@ -81,6 +81,26 @@ class RegimeLevers:
         "Probability per custody spell that open episodes and their workers continue "
         "through prison (in-reach at reduced contact) and release is planned with them.",
     )
+    # Model 2 (loop): caseloads and queue priority.
+    caseload_factor: float = param(
+        1.0,
+        0.1,
+        3.0,
+        "multiplier",
+        "Persons a post carries relative to capacity.caseload, the sustainable caseload (sets "
+        "capacity; above 1 workers are overloaded and burn out). Intensive case management "
+        "and Housing First teams carry smaller caseloads (Pathways Housing First fidelity: "
+        "about 10 per worker, against 15-30 in standard case management); alliance 0.7 is a "
+        "model assumption.",
+    )
+    need_priority: float = param(
+        0.0,
+        0.0,
+        1.0,
+        "fraction",
+        "Weight of need and risk, against weeks waited, in the order a service serves its "
+        "queue (0 = first come, first served).",
+    )
 
 
 @dataclass(frozen=True)

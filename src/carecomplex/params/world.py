@@ -296,7 +296,14 @@ class CapacityParams:
     workers_per_1000: float = param(
         9.0, 0.5, 100.0, "workers per 1000 persons", "Frontline workers per 1000 persons."
     )
-    caseload: int = param(15, 1, 100, "persons", "Caseload a worker can carry.")
+    caseload: int = param(
+        15,
+        1,
+        100,
+        "persons",
+        "Caseload a worker can carry sustainably (workload 1); posts carry caseload x "
+        "caseload_factor (the capacity).",
+    )
     contact_hours: float = param(
         2.0, 0.25, 20.0, "hours/week", "Support contact per person per week in an episode."
     )
@@ -311,11 +318,15 @@ class CapacityParams:
         0.42, 0.0, 1.0, "need", "Need above which a person seeks help from a planned service."
     )
     stable_need: float = param(
-        0.3,
+        0.45,
         0.0,
         1.0,
         "need",
-        "Highest need at which a whole-person episode counts as stable and closes.",
+        "Highest need at which a whole-person episode counts as stable and steps down (after "
+        "stable_weeks). 0.45 (was 0.3; model assumption) puts the whole-person closing "
+        "threshold at the seeking threshold: stable means no need a person would seek help "
+        "for; at 0.3 whole-person caseloads silted up (episodes of 2-3 years, queues of 2.7x "
+        "capacity).",
     )
     discharge_margin: float = param(
         0.15,
@@ -357,6 +368,34 @@ class CapacityParams:
         "fraction",
         "Share of the weekly contact an in-reach episode keeps while the person is in "
         "prison (visits, calls); model assumption.",
+    )
+    # Model 2 (loop): step-down and queue priority.
+    stable_weeks: int = param(
+        4,
+        1,
+        52,
+        "weeks",
+        "Consecutive stable weeks (need in focus below the closing threshold) after which a "
+        "whole-person episode steps down; a remit-only episode closes after one (weeks "
+        "needed = 1 + whole_person x (stable_weeks - 1)).",
+    )
+    priority_scale: float = param(
+        4.0,
+        0.0,
+        52.0,
+        "weeks per unit of need",
+        "Weeks of waiting one unit of weighted need counts for in the queue order at full "
+        "need_priority (weighted need = need summed over domains x (1 + complexity_weight x "
+        "high-need domains / full_complexity)).",
+    )
+    rereferral_wait: int = param(
+        8,
+        0,
+        52,
+        "weeks",
+        "Weeks before a person whose episode ended with need left (discharged on the clock, "
+        "by gaming, or reallocated back to duty) is seen again: the new referral goes round "
+        "primary care or duty (model assumption).",
     )
 
 
@@ -419,6 +458,24 @@ class TrustParams:
         "Share of the trust lost when a worker leaves that a known colleague saves at full "
         "continuity.",
     )
+    # Model 2 (loop): relationships -> trust at the door; results -> trust.
+    reputation: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "How far a new episode's starting trust moves from the person's trust in services "
+        "toward the service's relationships (its reputation among the people it serves; "
+        "0 = no link).",
+    )
+    results_trust: float = param(
+        0.5,
+        0.0,
+        5.0,
+        "multiplier",
+        "Extra trust building with the service's results (build x (1 + results_trust x "
+        "results)): people trust services that visibly help (0 = no link).",
+    )
 
 
 @dataclass(frozen=True)
@@ -474,6 +531,23 @@ class LearningParams:
         "Need whose reduction by a fully effective contact counts as full results "
         "(dose_ref = dose x contact_hours / dose_hours x reference_need).",
     )
+    # Model 2 (loop): relationships -> thinking; results -> learning.
+    thinking_relationships: float = param(
+        0.3,
+        0.0,
+        1.0,
+        "weight",
+        "Weight of relationships (what people tell workers they trust) in a service's "
+        "thinking; information and own knowledge share the rest (0 = no link).",
+    )
+    results_learning: float = param(
+        1.0,
+        0.0,
+        10.0,
+        "multiplier",
+        "Faster local learning with visible results (rate x (1 + results_learning x "
+        "results); 0 = no link).",
+    )
 
 
 @dataclass(frozen=True)
@@ -512,12 +586,33 @@ class SupportParams:
         "at full trust discloses to the worker.",
     )
     reallocation: float = param(
-        0.15,
+        0.03,
         0.0,
         1.0,
         "1/week",
         "Weekly probability that a relationship ends and the case goes back to duty, at no "
-        "continuity (scaled by 1 - continuity).",
+        "continuity (scaled by 1 - continuity). 0.03 (was 0.15) is a model assumption set so "
+        "that new services or workers met per person-year stay within 1-3 (the seed persona "
+        "Brian met 14 services in 10 years).",
+    )
+    # Model 2 (loop): thinking -> match, actions -> dose.
+    thinking_match: float = param(
+        1.0,
+        0.0,
+        1.0,
+        "weight",
+        "Share of the known-need term of support taken from the service's thinking (shared "
+        "understanding) rather than the raw information reaching it (0 = no link: today's "
+        "information only).",
+    )
+    action_dose: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "fraction",
+        "Share of a contact's effect that depends on the service's actions (its capacity to "
+        "act on what it understands: effect x (1 - action_dose x (1 - actions)); 0 = no "
+        "link).",
     )
 
 
@@ -770,7 +865,7 @@ class WorkforceParams:
     """Burnout, turnover and the friction of transition."""
 
     burnout_rate: float = param(
-        0.03, 0.0, 1.0, "1/week", "Weekly burnout gain per unit of caseload over capacity."
+        0.03, 0.0, 1.0, "1/week", "Weekly burnout gain per unit of workload over 1."
     )
     burnout_recovery: float = param(0.02, 0.0, 1.0, "1/week", "Weekly recovery from burnout.")
     target_strain: float = param(
@@ -800,6 +895,16 @@ class WorkforceParams:
         1.0,
         "fraction",
         "Skill growth at a service with no practice knowledge, relative to full knowledge.",
+    )
+    # Model 2 (loop): workload weighted by complexity.
+    complexity_weight: float = param(
+        0.25,
+        0.0,
+        2.0,
+        "cases per high-need domain",
+        "Extra workload of a held case per high-need domain (need above gaming.high_need): "
+        "workload = sum of (1 + complexity_weight x high-need domains) / capacity.caseload (the "
+        "sustainable caseload); burnout grows with workload above 1.",
     )
 
 

@@ -1,10 +1,11 @@
 """Access and referral, step 3 (docs/ODD.md §7.7-7.9): seeking help, assessment, queues.
 
 One kernel, :func:`access`. Applicants are served in a deterministic order: longest
-waiting first, then by a counter-based priority draw, lowered for complex cases by a
-service's gaming. The result equals serving every applicant one by one in that order
-(the twin, :mod:`carecomplex.reference.access`), but the work is split so that it runs
-in parallel with results independent of the thread count:
+waiting first (or, with ``need_priority``, by a blend of weeks waited and weighted need),
+then by a counter-based priority draw, lowered for complex cases by a service's gaming.
+The result equals serving every applicant one by one in that order (the twin,
+:mod:`carecomplex.reference.access`), but the work is split so that it runs in parallel
+with results independent of the thread count:
 
 A. per person (parallel chunks, :func:`_seek_chunk`): who applies, to which service,
    with what priority; a new application's assessment (its cost, and trust lost by
@@ -130,7 +131,7 @@ def access(key, t, kp, per, wk, sv, info, books, scratch):
     # B. Per service: serve its applicants in priority order.
     _serve_all(kp, bucket, start, scratch, per.need, wk, sv)
     # C. Per applicant: the decision's effects on the person.
-    _effects(kp, m, scratch, per, books, led, ev)
+    _effects(kp, m, scratch, per, sv, books, led, ev)
     for cc in range(N_CHUNKS):  # integer partials: exact in any order
         for x in range(ledger.shape[1]):
             for y in range(ledger.shape[2]):
@@ -152,6 +153,19 @@ def seek_domain(i, kp, need, slot_service, slot_remit) -> int:
         if (covered >> d) & 1 == 0 and need[i, d] > best_need:
             best, best_need = d, need[i, d]
     return best
+
+
+@nb.njit(cache=True, inline="always")
+def urgency(i, kp, need, nhigh) -> float:
+    """Person ``i``'s weighted need: need summed over domains, raised by complexity.
+
+    ``sum(need) x (1 + complexity_weight x nhigh / full_complexity)``: the need and
+    crisis risk a queue served by need puts first.
+    """
+    tot = 0.0
+    for d in range(N_DOMAINS):
+        tot += need[i, d]
+    return tot * (1.0 + kp.complexity_weight * nhigh / kp.full_complexity)
 
 
 @nb.njit(cache=True, inline="always")
@@ -207,6 +221,16 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             wait_service[i] = -1
             wait_weeks[i] = 0
             continue
+        # A person in a queue stays in it while that need is still wanted, rather than
+        # applying afresh (a new assessment) wherever this week's highest need points.
+        ws = wait_service[i]
+        if ws >= 0 and ws != d and need[i, ws] > kp.seek_threshold:
+            covered = False
+            for k in range(SLOTS):
+                if slot_service[i, k] >= 0 and (slot_remit[i, k] >> ws) & 1:
+                    covered = True
+            if not covered:
+                d = ws
         held = -1
         free_slot = -1
         for k in range(SLOTS):
@@ -230,7 +254,12 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
         cand[top] = i
         want[top] = d
         u = draw_at(entity_key(sk_prio, me, t), 0)
-        prio[top] = wait_weeks[i] + u - s_gaming[d] * nhigh / kp.full_complexity
+        prio[top] = (
+            (1.0 - kp.need_priority) * wait_weeks[i]
+            + kp.need_priority * kp.priority_scale * urgency(i, kp, need, nhigh)
+            + u
+            - s_gaming[d] * nhigh / kp.full_complexity
+        )
         f = np.uint8(0)
         if wait_service[i] != d:  # a new application: assessed now, decided in B
             g = complex_[i]
@@ -269,18 +298,23 @@ def _serve_all(kp, bucket, start, scratch, need, wk, sv):
 
 
 @nb.njit(cache=True, parallel=True)
-def _effects(kp, m, scratch, per, books, led, ev):
+def _effects(kp, m, scratch, per, sv, books, led, ev):
     """Access phase C (per applicant, parallel chunks of the ``m`` applicants)."""
+    s_rel = sv.relationships
     for c in nb.prange(N_CHUNKS):
-        _effects_chunk(c, m, kp, scratch, per, books, led, ev)
+        _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev)
 
 
 @nb.njit(cache=True)
-def _effects_chunk(c, m, kp, scratch, per, books, led, ev):
-    """Access phase C for chunk ``c`` of the ``m`` applicants."""
+def _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev):
+    """Access phase C for chunk ``c`` of the ``m`` applicants.
+
+    A new episode starts at the person's trust in services, moved toward the service's
+    relationships (its reputation: ``trust.reputation``).
+    """
     complex_, sys_trust, cost = per.complex, per.sys_trust, per.cost
     slot_service, slot_worker, slot_weeks = per.slot_service, per.slot_worker, per.slot_weeks
-    slot_trust, slot_remit = per.slot_trust, per.slot_remit
+    slot_trust, slot_remit, slot_stable = per.slot_trust, per.slot_remit, per.slot_stable
     wait_service, wait_weeks, unmet, cooldown = (
         per.wait_service,
         per.wait_weeks,
@@ -309,7 +343,8 @@ def _effects_chunk(c, m, kp, scratch, per, books, led, ev):
             slot_service[i, k] = s
             slot_worker[i, k] = chosen[j]
             slot_weeks[i, k] = 0
-            slot_trust[i, k] = sys_trust[i]
+            slot_stable[i, k] = 0
+            slot_trust[i, k] = sys_trust[i] + kp.reputation * (s_rel[s] - sys_trust[i])
             slot_remit[i, k] = np.uint8(1 << s)
             ev[c, EV_ACCEPT, g] += 1
             wait_service[i] = -1

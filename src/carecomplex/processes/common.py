@@ -153,6 +153,17 @@ class KP(NamedTuple):
     treatment_dropout_trust: float
     treatment_relapse: float
     treatment_lasting: float
+    # Model 2 (loop): Kim's loop closed, workload, queue priority, step-down.
+    caseload_factor: float
+    need_priority: float
+    stable_weeks: int
+    priority_scale: float
+    rereferral_wait: int
+    reputation: float
+    thinking_match: float
+    action_dose: float
+    results_trust: float
+    complexity_weight: float
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -248,6 +259,13 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
             "lasting",
         ]
     },
+    # Model 2 (loop).
+    **_same("levers", "caseload_factor need_priority"),
+    **_same("capacity", "stable_weeks priority_scale rereferral_wait"),
+    "reputation": ("trust", "reputation"),
+    **_same("support", "thinking_match action_dose"),
+    "results_trust": ("trust", "results_trust"),
+    "complexity_weight": ("workforce", "complexity_weight"),
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
@@ -285,6 +303,7 @@ EV_TEN, EV_TREAT, EV_SHOCK = int(Event.TENANCY), int(Event.TREATMENT_WEEK), int(
 EV_ALIVE, EV_SUPP = int(Event.ALIVE), int(Event.SUPPORTED)
 SS_EPISODES, SS_TRUST = int(ServiceSum.EPISODES), int(ServiceSum.TRUST)
 SS_MATCH, SS_REDUCED = int(ServiceSum.MATCH), int(ServiceSum.NEED_REDUCED)
+EV_WORKER = int(Event.WORKER_CHANGE)
 WB_SUM, WB_ALIVE = int(WellbeingSum.SUM), int(WellbeingSum.ALIVE)
 # Housing and treatment (processes/housing.py).
 D_MENTAL = int(Domain.MENTAL)

@@ -39,9 +39,19 @@ def pair_mean(a, b):
 
 
 def learn(
-    sv: object, sums: np.ndarray, levers: RegimeLevers, lp: LearningParams, dose_ref: float
+    sv: object,
+    sums: np.ndarray,
+    levers: RegimeLevers,
+    lp: LearningParams,
+    dose_ref: float,
+    hold: tuple[str, ...] = (),
 ) -> None:
     """Step 5: the Kim loop for each service (in place on the service table).
+
+    The loop is closed: relationships feed thinking here and a new episode's trust
+    (access); thinking sets what workers know (support); actions scale the dose
+    (support); results speed trust building (support), learning and partner trust
+    (here). docs/ODD.md §7.15 has the equations.
 
     Args:
         sv: the ``ServiceTable`` (``State.service``).
@@ -50,7 +60,10 @@ def learn(
         levers: this week's levers.
         lp: learning parameters.
         dose_ref: need reduction per episode-week of a fully effective contact.
+        hold: Kim qualities (``relationships``, ``thinking``, ``actions``, ``results``)
+            held at their current values: tests open the loop to see that it is one.
     """
+    kept = {q: getattr(sv, q).copy() for q in hold}
     assert sums.shape[2] == len(ServiceSum)
     tot = chunk_sum(sums)  # in chunk order: the same sums for any thread count
     n = tot[:, ServiceSum.EPISODES]
@@ -64,9 +77,16 @@ def learn(
         sv.results[seen] = np.minimum(1.0, tot[seen, ServiceSum.NEED_REDUCED] / n[seen] / dose_ref)
     else:
         sv.results[:] = 0.0
-    # Thinking: shared understanding = information reaching the service + own knowledge.
+    for q, v in kept.items():  # held before anything reads them
+        if q != "thinking":
+            getattr(sv, q)[:] = v
+    # Thinking: shared understanding = information reaching the service + own knowledge
+    # + what people who trust the service tell it (relationships).
     info = information(levers, sv.partner_trust)
-    sv.thinking[:] = lp.info_weight * info + (1.0 - lp.info_weight) * sv.knowledge
+    own = lp.info_weight * info + (1.0 - lp.info_weight) * sv.knowledge
+    sv.thinking[:] = own + lp.thinking_relationships * (sv.relationships - own)
+    if "thinking" in kept:
+        sv.thinking[:] = kept["thinking"]
     # Learning: single-loop toward a local plateau; double-loop raises the ceiling and
     # spreads practice along trusted partnerships.
     k = sv.knowledge
@@ -74,8 +94,9 @@ def learn(
     pt = sv.partner_trust.copy()
     np.fill_diagonal(pt, 0.0)
     diffuse = (pt * (k[None, :] - k[:, None])).sum(axis=1) / max(1, len(k) - 1)
+    rate = lp.rate * (1.0 + lp.results_learning * sv.results)  # visible results teach
     sv.knowledge[:] = np.clip(
-        k + lp.rate * (ceiling - k) + levers.shared_learning * lp.rate * diffuse * lp.diffusion,
+        k + rate * (ceiling - k) + levers.shared_learning * lp.rate * diffuse * lp.diffusion,
         0.0,
         1.0,
     )

@@ -48,7 +48,8 @@ def support(key, t, kp, per, wk, sv, info, books):
         kp: the week's KP.
         per: the ``PersonTable`` (in place).
         wk: the ``WorkerTable`` (read: ``skill``, ``burnout``).
-        sv: the ``ServiceTable`` (read: ``knowledge``, ``gaming``).
+        sv: the ``ServiceTable`` (read: ``knowledge``, ``gaming`` and the Kim qualities
+            ``thinking``, ``actions``, ``results``).
         info: information reaching each service this week, (S,) float64.
         books: the week's ``Books`` (ledger, event and service partials added to in the
             persons' chunks; ``wellbeing_sums`` written).
@@ -81,6 +82,8 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
     prison_weeks = per.prison_weeks
     in_reach = per.in_reach
     sys_trust, handoffs = per.sys_trust, per.handoffs
+    slot_stable, cooldown = per.slot_stable, per.cooldown
+    s_thinking, s_actions, s_results = sv.thinking, sv.actions, sv.results
     w_skill, w_burnout, s_knowledge, s_gaming = wk.skill, wk.burnout, sv.knowledge, sv.gaming
     events, sums = books.events, books.service_sums
     wp = kp.whole_person
@@ -130,7 +133,9 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             )
             tau = slot_trust[i, k]
             engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
-            inf = info[s]
+            # What the worker knows outside the remit: the service's thinking (shared
+            # understanding) in place of the raw information, by thinking_match.
+            inf = info[s] + kp.thinking_match * (s_thinking[s] - info[s])
             remit = slot_remit[i, k]
             sb, sn, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
             for d in range(N_DOMAINS):
@@ -157,8 +162,15 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                     match += min(a, need[i, d] / ntot)
             # Need reduced = dose x skill x engagement x match, spread by the effort;
             # lasting change (the set point) needs a trusted relationship.
+            # Actions: the service's capacity to act on what it understands.
+            act = 1.0 - kp.action_dose * (1.0 - s_actions[s])
             effect = (
-                kp.dose * skill * engage * (mf + rmf * match) * (kp.contact_hours / kp.dose_hours)
+                kp.dose
+                * skill
+                * engage
+                * (mf + rmf * match)
+                * act
+                * (kp.contact_hours / kp.dose_hours)
             )
             effect *= reach
             reduced = 0.0
@@ -170,7 +182,8 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 setpoint[i, d] = clip01(setpoint[i, d] - kp.recovery_gain * red)
                 reduced += red
             # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
-            tau += kp.trust_build * (1.0 - tau) * (tf + rtf * match)
+            build = kp.trust_build * (1.0 + kp.results_trust * s_results[s])  # visible results
+            tau = clip01(tau + build * (1.0 - tau) * (tf + rtf * match))
             slot_trust[i, k] = tau
             sys_trust[i] += kp.system_rate * kp.trust_build * (tau - sys_trust[i])
             slot_weeks[i, k] += 1
@@ -178,9 +191,15 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             sums[c, s, SS_TRUST] += tau
             sums[c, s, SS_MATCH] += match
             sums[c, s, SS_REDUCED] += reduced
-            # Close: need below threshold, on the clock, gamed, or dropped out.
+            # Close: need below threshold (for long enough: a whole-person episode steps
+            # down after stable weeks), on the clock, gamed, or dropped out.
             focus = (1.0 - wp) * rmax + wp * nmax
             thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+            if focus < thr:
+                slot_stable[i, k] += 1
+            else:
+                slot_stable[i, k] = 0
+            stable = slot_stable[i, k] >= 1 + int(wp * (kp.stable_weeks - 1))
             capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
             gamed = draw_at(ek_gaming, 1 + k) < kp.gaming_closure * s_gaming[s]
             # Without continuity the relationship does not last: the case is closed
@@ -192,11 +211,13 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 sys_trust[i] *= 1.0 - kp.reallocation_loss * kp.trust_erode
                 if focus >= thr:
                     assessed[i] |= REREFERRAL
-            elif focus < thr or capped or gamed:
+                    cooldown[i] = max(cooldown[i], kp.rereferral_wait)
+            elif stable or capped or gamed:
                 slot_service[i, k] = -1
                 events[c, EV_CLOSED, g] += 1
-                if focus >= thr:  # closed with need left: stepped down, re-referred
+                if focus >= thr:  # closed with need left: re-referred, after a wait
                     assessed[i] |= REREFERRAL
+                    cooldown[i] = max(cooldown[i], kp.rereferral_wait)
             elif draw_at(entity_key(sk_dis, me, t), k) < kp.disengage * (1.0 - tau):
                 slot_service[i, k] = -1
                 events[c, EV_DROP, g] += 1

@@ -16,6 +16,7 @@ import numpy as np
 from carecomplex.processes.common import (
     COMPLEX,
     EV_HANDOFF,
+    EV_WORKER,
     I_IDLE,
     I_PROG,
     I_STAFF,
@@ -23,14 +24,20 @@ from carecomplex.processes.common import (
     clip01,
 )
 from carecomplex.rng import draw
-from carecomplex.state import SLOTS
+from carecomplex.state import N_DOMAINS, SLOTS
 
 WF_BLOCKS = 8  # person blocks of the parallel passes (integer counts only)
 
 
 @nb.njit(cache=True, parallel=True)
 def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
-    """Step 6: caseloads, burnout, turnover; a leaver's cases pass to the new post holder.
+    """Step 6: caseloads, workload, burnout, turnover; a leaver's cases pass on.
+
+    Capacity is recomputed each week from the posts and the caseload in force
+    (``caseload x caseload_factor``). Burnout follows workload: held cases weighted by
+    their complexity (``1 + complexity_weight x`` high-need domains) over the
+    sustainable caseload (``capacity.caseload``), in any regime; target pressure and the
+    friction of change add strain.
 
     The passes over persons run in parallel blocks; they only count (integers, exact in
     any order) or update each person's own episodes, so results do not depend on the
@@ -43,8 +50,9 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
         next_uid: the next free worker uid (the number of posts on the first call).
         per: the ``PersonTable`` (``slot_trust``, ``handoffs`` in place).
         wk: the ``WorkerTable`` (in place).
-        sv: the ``ServiceTable`` (``load`` in place; ``knowledge`` read).
-        books: the week's ``Books`` (hand-offs added to chunk 0 of ``events``).
+        sv: the ``ServiceTable`` (``load`` and ``capacity`` in place; ``knowledge`` read).
+        books: the week's ``Books`` (hand-offs and worker changes added to chunk 0 of
+            ``events``).
 
     Returns:
         The next free worker uid.
@@ -52,30 +60,39 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
     # Arrays are taken out of the tables before the parallel loops: writes through a
     # tuple's array inside a prange body can be lost (numba #5872, #7135).
     slot_service, slot_worker, slot_trust = per.slot_service, per.slot_worker, per.slot_trust
-    alive, handoffs, complex_ = per.alive, per.handoffs, per.complex
+    alive, handoffs, complex_, need = per.alive, per.handoffs, per.complex, per.need
     w_service, w_uid, w_caseload, w_skill = wk.service, wk.uid, wk.caseload, wk.skill
     w_burnout, w_tenure, w_tolerance = wk.burnout, wk.tenure, wk.tolerance
-    s_load, s_knowledge, events = sv.load, sv.knowledge, books.events
+    s_load, s_knowledge, s_capacity, events = sv.load, sv.knowledge, sv.capacity, books.events
     n, n_workers = slot_service.shape[0], w_service.shape[0]
-    # Caseloads: integer counts per block of persons (exact in any order), then summed.
+    # Caseloads and their high-need domains: integer counts per block of persons (exact
+    # in any order), then summed.
     part = np.zeros((WF_BLOCKS, n_workers), dtype=np.int32)
+    hpart = np.zeros((WF_BLOCKS, n_workers), dtype=np.int32)
     for b in nb.prange(WF_BLOCKS):
         lo, hi = b * n // WF_BLOCKS, (b + 1) * n // WF_BLOCKS
         for i in range(lo, hi):
+            nhigh = 0
+            for d in range(N_DOMAINS):
+                nhigh += 1 if need[i, d] > kp.gaming_high_need else 0
             for k in range(SLOTS):
                 if slot_service[i, k] >= 0:
                     part[b, slot_worker[i, k]] += 1
-    for w in range(n_workers):
-        total = 0
-        for b in range(WF_BLOCKS):
-            total += part[b, w]
-        w_caseload[w] = total
+                    hpart[b, slot_worker[i, k]] += nhigh
     s_load[:] = 0
+    s_capacity[:] = 0
     left = np.zeros(n_workers, dtype=np.uint8)
     for w in range(n_workers):
+        total, highs = 0, 0
+        for b in range(WF_BLOCKS):
+            total += part[b, w]
+            highs += hpart[b, w]
+        w_caseload[w] = total
         s = w_service[w]
-        s_load[s] += w_caseload[w]
-        over = max(0.0, w_caseload[w] / kp.caseload - 1.0)
+        s_load[s] += total
+        s_capacity[s] += 1  # posts, turned into capacity below
+        workload = (total + kp.complexity_weight * highs) / kp.caseload  # of sustainable
+        over = max(0.0, workload - 1.0)
         b = w_burnout[w]
         b += kp.burnout_rate * over + kp.target_strain * kp.target_pressure
         b += kp.friction_load * (1.0 - w_tolerance[w]) - kp.burnout_recovery * b
@@ -107,6 +124,9 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
     for b in range(WF_BLOCKS):
         for g in range(n_groups):
             events[0, EV_HANDOFF, g] += lost[b, g]
+            events[0, EV_WORKER, g] += lost[b, g]
+    for s in range(s_capacity.shape[0]):
+        s_capacity[s] = int(s_capacity[s] * kp.caseload * kp.caseload_factor)
     return next_uid
 
 

@@ -16,8 +16,9 @@ def access(key, t, kp: KP, per, wk, sv, info, books, scratch=None) -> None:
 
     First everyone decides whether to seek help, and from which service (the one for
     their highest uncovered need). Then applicants are served one by one, longest
-    waiting first, ties broken by a priority draw lowered for complex cases by the
-    service's gaming. All counts and pence go into chunk 0. ``scratch`` is not needed.
+    waiting first (blended with weighted need by ``need_priority``), ties broken by a
+    priority draw lowered for complex cases by the service's gaming. All counts and pence
+    go into chunk 0. ``scratch`` is not needed.
     """
     a = flat(key=key, t=t, kp=kp, per=per, wk=wk, sv=sv, info=info, books=books)
     sv.queue[:] = 0
@@ -70,6 +71,13 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
     if d < 0:
         _leave_queue(a, i)
         return None
+    ws = int(a.wait_service[i])  # stay in the queue while that need is still wanted
+    if ws >= 0 and ws != d and float(a.need[i, ws]) > kp.seek_threshold:
+        covered = any(
+            a.slot_service[i, k] >= 0 and bits(a.slot_remit[i, k])[ws] for k in range(SLOTS)
+        )
+        if not covered:
+            d = ws
     held = np.flatnonzero(a.slot_service[i] >= 0)
     if len(held) and draw1(a.key, Stream.CONTINUITY, a.pid[i], a.t) < kp.continuity:
         a.slot_remit[i, held[0]] |= 1 << d  # the known worker takes the need on
@@ -78,9 +86,17 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
     if len(held) == SLOTS:
         return None  # no room for another episode
     u = draw1(a.key, Stream.PRIORITY, a.pid[i], a.t)
-    high = n_high(a.need[i].astype(F64), kp.gaming_high_need)
+    x = a.need[i].astype(F64)
+    high = n_high(x, kp.gaming_high_need)
     gaming = float(a.s_gaming[d]) * high / kp.full_complexity
-    return int(a.wait_weeks[i]) + u - gaming, i, d
+    # Weighted need: summed over domains, raised by complexity (need and crisis risk).
+    total = 0.0
+    for v in x:  # in domain order, as the kernel adds
+        total += float(v)
+    urgency = total * (1.0 + kp.complexity_weight * high / kp.full_complexity)
+    waited = (1.0 - kp.need_priority) * int(a.wait_weeks[i])
+    served_by_need = kp.need_priority * kp.priority_scale * urgency
+    return waited + served_by_need + u - gaming, i, d
 
 
 def threshold_in_force(kp: KP, load: int, capacity: int) -> float:
@@ -153,13 +169,16 @@ def _assess(a, i: int, s: int, g: int) -> bool:
 
 def _accept(a, i: int, s: int, g: int) -> None:
     """Open an episode with the service's least-loaded post (first on ties)."""
+    kp = a.kp
     posts = np.flatnonzero(a.w_service == s)
     best = int(posts[np.argmin(a.w_caseload[posts])]) if len(posts) else -1
     k = int(np.flatnonzero(a.slot_service[i] < 0)[0])
     a.slot_service[i, k] = s
     a.slot_worker[i, k] = best
     a.slot_weeks[i, k] = 0
-    a.slot_trust[i, k] = a.sys_trust[i]
+    a.slot_stable[i, k] = 0
+    sys = float(a.sys_trust[i])  # moved toward the service's reputation
+    a.slot_trust[i, k] = sys + kp.reputation * (float(a.s_relationships[s]) - sys)
     a.slot_remit[i, k] = 1 << s
     a.w_caseload[best] += 1
     a.s_load[s] += 1

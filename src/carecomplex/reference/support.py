@@ -46,7 +46,8 @@ def _episode(a, i: int, k: int, g: int, c: int) -> None:
     match, reduced = _contact(a, i, k, s, x, tau)
     # Staff are the fixed cost of posts, charged in step 6 (workforce.charge_posts).
     floor = kp.build_match_floor  # trust builds slowly, faster when support matches
-    tau += kp.trust_build * (1.0 - tau) * (floor + (1.0 - floor) * match)
+    build = kp.trust_build * (1.0 + kp.results_trust * float(a.s_results[s]))  # and helps
+    tau = float(clip(tau + build * (1.0 - tau) * (floor + (1.0 - floor) * match)))
     a.slot_trust[i, k] = tau
     sys = float(a.sys_trust[i])  # trust in services follows trust in the worker, slower
     a.sys_trust[i] = sys + kp.system_rate * kp.trust_build * (tau - sys)
@@ -71,6 +72,7 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     skill = float(a.w_skill[w]) * (1.0 - kp.burnout_skill_loss * float(a.w_burnout[w]))
     skill *= kp.knowledge_floor + (1.0 - kp.knowledge_floor) * float(a.s_knowledge[s])
     info = float(a.info[s])
+    info += kp.thinking_match * (float(a.s_thinking[s]) - info)  # shared understanding
     in_remit = bits(a.slot_remit[i, k])
     base = np.where(in_remit, x, 0.0)
     known = np.where(in_remit, x, x * (info + (1.0 - info) * kp.disclosure * tau))
@@ -82,7 +84,8 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     match = float(np.minimum(alloc, x / x.sum()).sum()) if x.sum() > 0.0 else 0.0
     engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
     matched = kp.match_floor + (1.0 - kp.match_floor) * match
-    effect = kp.dose * skill * engage * matched * (kp.contact_hours / kp.dose_hours)
+    act = 1.0 - kp.action_dose * (1.0 - float(a.s_actions[s]))  # capacity to act
+    effect = kp.dose * skill * engage * matched * act * (kp.contact_hours / kp.dose_hours)
     effect *= _reach(a, i)  # in prison with in-reach: a share of the contact
     red = effect * alloc * x
     a.need[i] = clip(x - red)
@@ -103,6 +106,10 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
     focus = (1.0 - wp) * float(np.max(x, where=in_remit, initial=0.0)) + wp * float(x.max())
     thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
     need_left = focus >= thr
+    # Step-down: stable (below the threshold) for 1 + whole_person x (stable_weeks - 1)
+    # consecutive weeks.
+    a.slot_stable[i, k] = 0 if need_left else a.slot_stable[i, k] + 1
+    stable = a.slot_stable[i, k] >= 1 + int(wp * (kp.stable_weeks - 1))
     capped = kp.episode_cap > 0 and a.slot_weeks[i, k] >= kp.episode_cap
     gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < kp.gaming_closure * float(a.s_gaming[s])
     if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
@@ -112,11 +119,13 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
         a.sys_trust[i] = float(a.sys_trust[i]) * (1.0 - kp.reallocation_loss * kp.trust_erode)
         if need_left:
             a.assessed[i] |= REREFERRAL
-    elif not need_left or capped or gamed:
+            a.cooldown[i] = max(int(a.cooldown[i]), kp.rereferral_wait)  # seen again later
+    elif stable or capped or gamed:
         a.slot_service[i, k] = -1
         count(a, c, Event.CLOSED, g)
         if need_left:
             a.assessed[i] |= REREFERRAL
+            a.cooldown[i] = max(int(a.cooldown[i]), kp.rereferral_wait)
     elif draw1(a.key, Stream.DISENGAGE, me, t, k) < kp.disengage * (1.0 - tau):
         a.slot_service[i, k] = -1
         count(a, c, Event.DROPOUT, g)

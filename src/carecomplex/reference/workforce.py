@@ -14,9 +14,11 @@ from carecomplex.state import Event, Group
 def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     """Twin of :func:`carecomplex.processes.workforce.workforce` (same arguments, in place).
 
-    Caseloads are recounted; burnout grows with overload, targets and the friction of
-    change, and recovers; a post holder may leave (more likely when burnt out) and is
-    replaced by a novice with a new uid, whose inherited cases lose some trust.
+    Caseloads are recounted and capacity recomputed (posts x the caseload in force);
+    burnout grows with workload (cases weighted by their high-need domains) over the
+    sustainable caseload, with targets and the friction of change, and recovers; a post
+    holder may leave (more likely when burnt out) and is replaced by a novice with a new
+    uid, whose inherited cases lose some trust.
 
     Returns:
         The next free worker uid.
@@ -24,7 +26,14 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     held = per.slot_service >= 0
     wk.caseload[:] = np.bincount(per.slot_worker[held], minlength=len(wk.service))
     sv.load[:] = np.bincount(wk.service, weights=wk.caseload, minlength=len(sv.load))
-    over = np.maximum(0.0, wk.caseload / kp.caseload - 1.0)
+    posts = np.bincount(wk.service, minlength=len(sv.load))
+    sv.capacity[:] = (posts * kp.caseload * kp.caseload_factor).astype(np.int64)
+    high = (per.need.astype(F64) > kp.gaming_high_need).sum(axis=1)  # per person
+    highs = np.bincount(
+        per.slot_worker[held], weights=np.repeat(high, held.sum(axis=1)), minlength=len(wk.service)
+    )
+    workload = (wk.caseload + kp.complexity_weight * highs) / kp.caseload
+    over = np.maximum(0.0, workload - 1.0)
     b = wk.burnout.astype(F64)
     b = b + (kp.burnout_rate * over + kp.target_strain * kp.target_pressure)
     b = b + (kp.friction_load * (1.0 - wk.tolerance.astype(F64)) - kp.burnout_recovery * b)
@@ -51,6 +60,7 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     events = books.events
     by_group = np.bincount(per.complex, weights=lost, minlength=events.shape[2])
     events[0, Event.HANDOFF] += by_group.astype(np.int64)
+    events[0, Event.WORKER_CHANGE] += by_group.astype(np.int64)
     return int(next_uid + left.sum())
 
 
