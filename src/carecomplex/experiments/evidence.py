@@ -180,6 +180,14 @@ BASELINE = (
 )
 
 
+# Reported without a published range: the Brian-like subgroup and the persona Brian.
+SUBGROUP = (
+    ("like_cost", "Brian-like subgroup: cost per person-year", "relative"),
+    ("like_deaths", "Brian-like subgroup: deaths per 100 person-years", "relative"),
+    ("brian_weeks_supported", "Brian: weeks with an open episode (difference)", "pp"),
+    ("brian_alive_at_start", "Brian alive at the start of measurement (siloed, share)", "level"),
+)
+
 # --------------------------------------------------------------------------------------
 # One run's measures.
 # --------------------------------------------------------------------------------------
@@ -205,9 +213,62 @@ def measures(run: Any) -> dict[str, Any]:
     out["acute"] = (ev[Event.CRISIS_AE] + ev[Event.CRISIS_ADMISSION]) / py if py else math.nan
     out["custody"] = ev[Event.CRISIS_CUSTODY] / py if py else math.nan
     out["ae"] = ev[Event.CRISIS_AE] / py if py else math.nan
+    out.update(subgroup(model))
     total = model.ledger[:, :, COMPLEX].sum()
     treat = model.ledger[:, Item.TREATMENT, COMPLEX].sum()
     out["treatment_share"] = 100.0 * treat / total if total else math.nan
+    return out
+
+
+def brian_like(model: Any) -> np.ndarray:
+    """Persons like the seeds' Brian: a mask over the model's persons.
+
+    In the complex-needs group, with baseline need high (above ``crisis.high_need``) in
+    housing, offending and substance use, and mean baseline need in the top 1 % of all
+    persons. Baseline needs are the initial set points (``person.baseline`` when the
+    state keeps them, else the population is rebuilt), so every arm of one seed selects
+    the same persons.
+    """
+    from carecomplex import population
+    from carecomplex.state import Domain
+
+    per = model.state.person
+    base = getattr(per, "baseline", None)
+    if base is None:
+        built = population.build(model.params, model.seed)
+        base = built.person.setpoint
+    base = np.asarray(base, dtype=np.float64)
+    hi = model.params.crisis.high_need
+    core = (base[:, [Domain.HOUSING, Domain.JUSTICE, Domain.SUBSTANCE]] > hi).all(axis=1)
+    score = base.mean(axis=1)
+    top = score >= np.quantile(score, 0.99)
+    return (per.complex == COMPLEX) & core & top
+
+
+def subgroup(model: Any) -> dict[str, float]:
+    """Brian-like subgroup and the persona Brian: cost, deaths and weeks supported.
+
+    ``brian_*``: the persona (alive at the start of measurement, weeks with an open
+    episode, cost per person-year while alive); ``like_*``: the Brian-like subgroup
+    (persons, cost per person-year, deaths per 100 person-years).
+    """
+    from carecomplex.state import Journey, Persona
+
+    per = model.state.person
+    out: dict[str, float] = {}
+    mask = brian_like(model)
+    weeks = per.weeks_alive[mask].sum()
+    out["like_persons"] = float(mask.sum())
+    out["like_cost"] = float(per.cost[mask].sum() / 100.0 / (weeks / 52.0)) if weeks else math.nan
+    died = ((per.alive[mask] == 0) & (per.died_week[mask] >= model.params.run.burn_in)).sum()
+    out["like_deaths"] = float(100.0 * died / (weeks / 52.0)) if weeks else math.nan
+    brian = np.flatnonzero(per.persona[model.tracked] == Persona.BRIAN)
+    if brian.size:
+        j, i = int(brian[0]), int(model.tracked[brian[0]])
+        out["brian_alive_at_start"] = float(per.weeks_alive[i] > 0)
+        out["brian_weeks_supported"] = float((model.journeys[:, j, Journey.EPISODES] > 0).sum())
+        w = per.weeks_alive[i]
+        out["brian_cost"] = float(per.cost[i].sum() / 100.0 / (w / 52.0)) if w else math.nan
     return out
 
 
@@ -288,6 +349,8 @@ def verdict(value: float, rng: Range) -> str:
     """``inside``, ``above`` or ``below`` the range (``n/a`` when not measured)."""
     if not math.isfinite(value):
         return "n/a"
+    if not (math.isfinite(rng.lo) and math.isfinite(rng.hi)):
+        return "reported"
     if value < rng.lo:
         return "below"
     return "above" if value > rng.hi else "inside"
@@ -306,6 +369,15 @@ def check(
         m, lo, hi = effect(a, b, r.kind)
         unit = "pp" if r.kind == "pp" else "%"
         rows.append(_row("effect", r, unit, m, lo, hi, float(np.nanmean(a)), float(np.nanmean(b))))
+    for key, label, kind in SUBGROUP:
+        a = [by[(base, s)].get(key, math.nan) for s in seeds]
+        b = [by[(alt, s)].get(key, math.nan) for s in seeds]
+        m, lo, hi = interval(a) if kind == "level" else effect(a, b, kind)
+        unit = {"relative": "%", "pp": "", "level": ""}[kind]
+        r = Range(key, label, kind, math.nan, math.nan, "reported, no published range")
+        rows.append(
+            _row("subgroup", r, unit, m, lo, hi, float(np.nanmean(a)), float(np.nanmean(b)))
+        )
     base_seeds = sorted(s for arm, s in by if arm == base)
     for r in BASELINE:
         x = [outcome(by[(base, s)], r.key) for s in base_seeds]
@@ -431,13 +503,13 @@ def _print(table: pd.DataFrame, jc: dict[str, Any], title: str) -> None:
     ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     fmt = console.fmt
-    for part in ("effect", "baseline"):
+    for part in ("effect", "subgroup", "baseline"):
         t.add_section()
         for _, r in table[table["part"] == part].iterrows():
             u = f" {r['unit']}" if r["unit"] else ""
             ci = f"[{fmt(r['lo'])}, {fmt(r['hi'])}]"
             rng = f"{fmt(r['range_lo'])} .. {fmt(r['range_hi'])}{u}"
-            name = r["label"] if part == "effect" else f"siloed: {r['label']}"
+            name = f"siloed: {r['label']}" if part == "baseline" else r["label"]
             t.add_row(name, f"{fmt(r['value'])}{u}", ci, rng, r["verdict"])
     Console(width=max(110, Console().width)).print(t)
     m, lo, hi = jc["year1"]
