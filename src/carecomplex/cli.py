@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     from carecomplex.claims import commands as claims
     from carecomplex.console import bounded_int
     from carecomplex.experiments import commands as experiments
-    from carecomplex.experiments import decompose
+    from carecomplex.experiments import decompose, evidence
     from carecomplex.resources import cmd_examples
 
     ap = argparse.ArgumentParser(prog="carecomplex", description=__doc__.splitlines()[0])
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     experiments.add_parsers(sub)
     decompose.add_parser(sub)
+    evidence.add_parser(sub)
     claims.add_parser(sub)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)

@@ -200,7 +200,8 @@ class CareModel(mesa.Model):
             self.datacollector.collect(self)
 
     def _start_measuring(self) -> None:
-        """End of burn-in: person counters restart from zero."""
+        """End of burn-in: the personas are placed; person counters restart from zero."""
+        population.place_personas(self.state, self.params)
         per = self.state.person
         for name in ("cost", "crises", "handoffs", "shocks", "weeks_alive"):
             getattr(per, name)[:] = 0

@@ -166,3 +166,36 @@ def n_worker_posts(params: Params) -> int:
     return max(
         N_SERVICES, round(params.population.persons * params.capacity.workers_per_1000 / 1000)
     )
+
+
+# Columns a persona keeps when placed at the start of measurement (who they are);
+# every other person column goes back to its initial value (``state.PERSON``).
+IDENTITY = ("pid", "family", "complex", "persona", "resilience")
+
+
+def place_personas(state: State, params: Params) -> np.ndarray:
+    """Place the named personas afresh, with the needs their stories give them.
+
+    Called at the start of measurement: the burn-in shapes the system around the
+    personas but not their own history, so a persona is alive, holds no episode and
+    has its described set points in every seed (the seeds' Brian is the person the
+    story follows; a Brian who died in burn-in would leave the story untold). Their
+    family's other members are untouched.
+
+    Returns:
+        The indices of the persons placed.
+    """
+    from carecomplex.state import PERSON
+
+    per = state.person
+    rows = np.flatnonzero(per.persona)
+    for i in rows:
+        needs = PERSONAS[Persona(int(per.persona[i]))][0]
+        for name, col in PERSON.items():
+            if name not in IDENTITY:
+                getattr(per, name)[i] = col.init
+        for name in ("setpoint", "need", "baseline"):
+            if hasattr(per, name):
+                getattr(per, name)[i] = needs
+        per.sys_trust[i] = params.trust.initial
+    return rows
