@@ -262,6 +262,7 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/common.py", "READMIT_DAYS_LONG"): {180},
     ("processes/common.py", "REOFFEND_WEEKS"): {52},
     ("processes/common.py", "SHORT, LONG"): {2},
+    ("processes/common.py", "KP_TUPLE_LIMIT"): {256},  # numba config: tuple size in parfors
     # Binary-heap index arithmetic (children 2j + 1, 2j + 2; heapify from n // 2 - 1).
     ("processes/access.py", "_sift_down"): {2},
     ("processes/access.py", "_sift_key"): {2},

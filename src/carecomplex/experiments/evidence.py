@@ -31,6 +31,11 @@ from carecomplex import console
 from carecomplex.stats import interval
 
 COMPLEX = 1  # state.Group.COMPLEX (kept literal: this module imports no model code at load)
+# The horizon of the trials the effect ranges come from (follow-ups of 180 days to 5
+# years): effects on housing, acute care, custody, readmission and deaths are measured
+# over the first five measured years (the whole run if shorter). A longer run's later
+# years are an extrapolation beyond the evidence, reported by `compare`, not checked.
+TRIAL_WEEKS = 260
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Range:
 EFFECTS = (
     Range(
         "housed",
-        "time stably housed",
+        "time stably housed (years 1-5)",
         "pp",
         25.0,
         45.0,
@@ -79,7 +84,7 @@ EFFECTS = (
     ),
     Range(
         "acute",
-        "A&E attendances and emergency admissions",
+        "A&E and emergency admissions (years 1-5)",
         "relative",
         -30.0,
         0.0,
@@ -88,7 +93,7 @@ EFFECTS = (
     ),
     Range(
         "custody",
-        "custody (arrests)",
+        "custody (arrests, years 1-5)",
         "relative",
         -25.0,
         0.0,
@@ -96,7 +101,7 @@ EFFECTS = (
     ),
     Range(
         "readmission",
-        "30-day readmission",
+        "30-day readmission (years 1-5)",
         "relative",
         -15.0,
         0.0,
@@ -104,7 +109,7 @@ EFFECTS = (
     ),
     Range(
         "deaths",
-        "deaths",
+        "deaths (years 1-5)",
         "relative",
         -25.0,
         0.0,
@@ -210,9 +215,8 @@ def measures(run: Any) -> dict[str, Any]:
     out["alive"] = model.events[:, Event.ALIVE, COMPLEX].astype(np.float64)
     ev = model.events[:, :, COMPLEX].sum(axis=0).astype(np.float64)
     py = ev[Event.ALIVE] / 52.0
-    out["acute"] = (ev[Event.CRISIS_AE] + ev[Event.CRISIS_ADMISSION]) / py if py else math.nan
-    out["custody"] = ev[Event.CRISIS_CUSTODY] / py if py else math.nan
     out["ae"] = ev[Event.CRISIS_AE] / py if py else math.nan
+    out["trial"] = window(model.events[:TRIAL_WEEKS, :, COMPLEX].sum(axis=0))
     out.update(subgroup(model))
     total = model.ledger[:, :, COMPLEX].sum()
     treat = model.ledger[:, Item.TREATMENT, COMPLEX].sum()
@@ -272,6 +276,29 @@ def subgroup(model: Any) -> dict[str, float]:
     return out
 
 
+def window(ev: np.ndarray) -> dict[str, float]:
+    """Effect measures from the complex-needs group's event totals over a window.
+
+    Per person-year: A&E attendances plus emergency admissions (``acute``), custodies,
+    deaths per 100; readmission within 30 days of discharge (%); time stably housed (%
+    of the weeks alive and not in prison spent out of emergency accommodation).
+    """
+    from carecomplex.state import Event
+
+    ev = ev.astype(np.float64)
+    py = ev[Event.ALIVE] / 52.0
+    free = ev[Event.ALIVE] - ev[Event.PRISON_WEEK]
+    disch = ev[Event.DISCHARGE_30D]
+    nan = math.nan
+    return {
+        "acute": (ev[Event.CRISIS_AE] + ev[Event.CRISIS_ADMISSION]) / py if py else nan,
+        "custody": ev[Event.CRISIS_CUSTODY] / py if py else nan,
+        "deaths": 100.0 * ev[Event.DEATH] / py if py else nan,
+        "readmission": 100.0 * ev[Event.READMISSION_30D] / disch if disch else nan,
+        "housed": 100.0 * (1.0 - ev[Event.EA_WEEK] / free) if free else nan,
+    }
+
+
 def cost_between(m: dict[str, Any], first: int, last: int) -> float:
     """Cost per complex-needs person-year over measured weeks ``first..last-1``."""
     alive = m["alive"][first:last].sum()
@@ -294,23 +321,21 @@ def drift(m: dict[str, Any]) -> float:
 
 
 def outcome(m: dict[str, Any], key: str) -> float:
-    """One run's value of an effect or baseline outcome (see :data:`EFFECTS`, :data:`BASELINE`)."""
+    """One run's value of an effect or baseline outcome (see :data:`EFFECTS`, :data:`BASELINE`).
+
+    Effects on housing, acute care, custody, readmission and deaths are measured over
+    the trials' horizon (:data:`TRIAL_WEEKS`); costs over their named years; baseline
+    patterns over the whole run.
+    """
     s = m["summary"]
-    if key == "housed":
-        share = s.get("housed_share:complex")
-        if share is None:  # before tenancies were a state: weeks out of emergency housing
-            share = 1.0 - s["ea_weeks:complex"] / 52.0
-        return 100.0 * share
+    if key in ("housed", "acute", "custody", "readmission", "deaths"):
+        return float(m["trial"][key])
     if key == "cost_year1":
         return cost_between(m, 0, 52)
     if key == "cost_years3_5":
         return cost_between(m, 104, 260) if len(m["cost"]) >= 260 else math.nan
-    if key in ("acute", "custody", "treatment_share", "ae"):
+    if key in ("treatment_share", "ae"):
         return float(m[key])
-    if key == "deaths":
-        return s["deaths_per_100:complex"]
-    if key == "readmission":
-        return 100.0 * s["readmission_30d:complex"]
     if key == "cost":
         return s["cost_total:complex"]
     if key == "mortality":

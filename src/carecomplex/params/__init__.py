@@ -87,7 +87,7 @@ class RunParams:
 
 SILOED_HISTORY = RegimeLevers(
     target_pressure=0.7,
-    episode_cap=12,
+    episode_cap=26,
     eligibility=0.5,
     information_sharing=0.1,
     continuity=0.05,

@@ -109,7 +109,7 @@ class TransitionParams:
 
     week: int = param(-1, -1, 5200, "week", "Week of the switch (-1 = no transition).")
     learning_weeks: float = param(
-        52.0, 0.0, 520.0, "weeks", "Time constant of the learning curve toward the new levers."
+        104.0, 0.0, 520.0, "weeks", "Time constant of the learning curve toward the new levers."
     )
     cap_switch: float = param(
         0.5,

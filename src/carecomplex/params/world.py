@@ -91,7 +91,7 @@ class LifeParams:
         "fraction",
         "Share of need reduced by support that lowers the set point (durable recovery).",
     )
-    scar: float = param(0.01, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
+    scar: float = param(0.007, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
     resilience_buffer: float = param(
         0.5, 0.0, 1.0, "fraction", "Share of a life shock absorbed at full personal resilience."
     )
@@ -133,7 +133,7 @@ class LifeParams:
 class CrisisParams:
     """Crisis presentations, deaths and their drivers."""
 
-    base_rate: float = param(0.0007, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
+    base_rate: float = param(0.0055, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
     need_slope: float = param(
         5.0,
         0.0,
@@ -142,23 +142,33 @@ class CrisisParams:
         "Log-hazard increase per unit of weighted need (complexity raises crises).",
     )
     complexity_slope: float = param(
-        0.8,
+        0.1,
         0.0,
         5.0,
         "log-hazard",
         "Extra log-hazard per high-need domain (need above high_need), beyond the first.",
     )
     trust_protection: float = param(
-        0.28,
+        0.2,
         0.0,
         0.9,
         "fraction",
         "Crisis hazard reduction at full trust in a worker; Sandvik et al. 2022 long-continuity "
-        "OR 0.72 taken as the upper plausible effect.",
+        "OR 0.72 is the upper plausible effect; 0.2 sits below it (calibrated, model 2).",
         EVID + " §2.4",
     )
     family_protection: float = param(
         0.2, 0.0, 0.9, "fraction", "Crisis hazard reduction at full family support."
+    )
+    discharge_risk: float = param(
+        7.0,
+        0.0,
+        10.0,
+        "fraction",
+        "Crisis hazard increase in the 30 days after a discharge from an emergency admission "
+        "(the 'post-hospital syndrome': readmission risk is highest in the first weeks, "
+        "Krumholz 2013 NEJM; size a model assumption, set so that siloed 30-day readmission "
+        "lands in the published 15-30 % for this group).",
     )
     unmet_multiplier: float = param(
         0.6,
@@ -168,10 +178,10 @@ class CrisisParams:
         "Hazard increase while waiting in a queue or rejected (failure demand).",
     )
     crisis_harm: float = param(
-        0.06, 0.0, 0.5, "need", "Need added to the crisis domain by a crisis."
+        0.04, 0.0, 0.5, "need", "Need added to the crisis domain by a crisis."
     )
     base_mortality: float = param(
-        0.000012, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
+        0.000025, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
     )
     mortality_slope: float = param(
         4.0,
@@ -280,7 +290,7 @@ class CrisisParams:
         "outcomes; Duty to Refer shows mixed results).",
     )
     proven_share: float = param(
-        0.8,
+        0.6,
         0.0,
         1.0,
         "probability",
@@ -375,9 +385,9 @@ class CapacityParams:
         1,
         52,
         "weeks",
-        "Consecutive stable weeks (need in focus below the closing threshold) after which a "
-        "whole-person episode steps down; a remit-only episode closes after one (weeks "
-        "needed = 1 + whole_person x (stable_weeks - 1)).",
+        "Consecutive stable weeks (need in focus below the closing threshold) after which an "
+        "episode steps down, in any regime (a dip below the threshold for a week or two does "
+        "not end the relationship).",
     )
     priority_scale: float = param(
         4.0,
@@ -389,7 +399,7 @@ class CapacityParams:
         "high-need domains / full_complexity)).",
     )
     rereferral_wait: int = param(
-        8,
+        26,
         0,
         52,
         "weeks",
@@ -586,7 +596,7 @@ class SupportParams:
         "at full trust discloses to the worker.",
     )
     reallocation: float = param(
-        0.03,
+        0.006,
         0.0,
         1.0,
         "1/week",
@@ -628,7 +638,7 @@ class GamingParams:
         "Probability that a fully gaming service rejects a fully complex case (cream-skimming).",
     )
     closure: float = param(
-        0.05,
+        0.01,
         0.0,
         1.0,
         "1/week",
@@ -656,7 +666,7 @@ class HousingParams:
     """Tenancies as a state: entry, rent and support, sustainment, loss; the budget pot."""
 
     purchase_rate: float = param(
-        0.1,
+        0.5,
         0.0,
         1.0,
         "1/week",
@@ -760,7 +770,7 @@ class HousingParams:
         "Homeless Link 2017, Housing First in England: the principles (unverified)",
     )
     budget_per_person: float = param(
-        1500.0,
+        3000.0,
         0.0,
         20_000.0,
         "£ per complex-needs person-year",
@@ -781,10 +791,10 @@ class TreatmentParams:
     """Drug and alcohol treatment as a commissioned service: waiting, treatment, recovery."""
 
     need_threshold: float = param(
-        0.5, 0.0, 1.0, "need", "Substance need above which a worker refers to treatment."
+        0.45, 0.0, 1.0, "need", "Substance need above which a worker refers to treatment."
     )
     referral_rate: float = param(
-        0.2,
+        0.6,
         0.0,
         1.0,
         "1/week",
@@ -832,7 +842,7 @@ class TreatmentParams:
         "until relapse.",
     )
     dropout: float = param(
-        0.015,
+        0.012,
         0.0,
         1.0,
         "1/week",
@@ -844,7 +854,7 @@ class TreatmentParams:
         0.3, 0.0, 0.9, "fraction", "Reduction of the drop-out hazard at full trust in a worker."
     )
     relapse: float = param(
-        0.01,
+        0.03,
         0.0,
         1.0,
         "1/week",
@@ -925,7 +935,7 @@ class ProgrammeParams:
     """
 
     training_per_post: float = param(
-        400.0,
+        1500.0,
         0.0,
         2000.0,
         "£ per post per unit of lever change",
@@ -944,7 +954,7 @@ class ProgrammeParams:
         _MEAM,
     )
     double_running: float = param(
-        0.15,
+        0.5,
         0.0,
         1.0,
         "share of staff cost",
@@ -953,7 +963,7 @@ class ProgrammeParams:
         _MEAM,
     )
     alliance_overhead: float = param(
-        800.0,
+        2000.0,
         0.0,
         3000.0,
         "£ per complex-needs person-year",

@@ -60,6 +60,7 @@ class KP(NamedTuple):
     trust_protection: float
     family_protection: float
     unmet_multiplier: float
+    discharge_risk: float
     crisis_harm: float
     base_mortality: float
     mortality_slope: float
@@ -183,7 +184,7 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     **_same(
         "crisis",
         "base_rate need_slope complexity_slope trust_protection family_protection "
-        "unmet_multiplier crisis_harm base_mortality mortality_slope crisis_death "
+        "unmet_multiplier discharge_risk crisis_harm base_mortality mortality_slope crisis_death "
         "custody_prison homeless_threshold high_need ambulance_share "
         "mortality_physical_weight",
     ),

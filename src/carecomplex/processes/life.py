@@ -29,6 +29,7 @@ from carecomplex.processes.common import (
     D_HOUSE,
     D_PHYS,
     D_SUBST,
+    DAYS_PER_WEEK,
     EV_ALIVE,
     EV_CDEATH,
     EV_CRISIS0,
@@ -47,6 +48,7 @@ from carecomplex.processes.common import (
     K_NOISE,
     K_SHOCK_CRISIS,
     K_SHOCK_D,
+    READMIT_DAYS,
     S_AMB,
     S_DEATH,
     S_KIND,
@@ -260,7 +262,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
         per.cost,
         per.weeks_alive,
     )
-    hospital_weeks = per.hospital_weeks
+    hospital_weeks, discharge_day = per.hospital_weeks, per.discharge_day
     tenancy, treatment, baseline = per.tenancy, per.treatment, per.baseline
     fam_support = fam.support
     coupling, crisis_w = structure.domain_coupling, structure.crisis_weights
@@ -365,7 +367,9 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
                     tmax = slot_trust[i, k]
             mc = max(m - 1, 0)
             f12 = (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
-            f3 = 1.0 + kp.unmet_multiplier * unmet[i]
+            since = t * DAYS_PER_WEEK - discharge_day[i]  # days since the last discharge
+            recent = 1.0 if discharge_day[i] >= 0 and 0 <= since < READMIT_DAYS else 0.0
+            f3 = 1.0 + kp.unmet_multiplier * unmet[i] + kp.discharge_risk * recent
             u = u_crisis
             maybe = not in_hospital
             if maybe and x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)

@@ -199,7 +199,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
                 slot_stable[i, k] += 1
             else:
                 slot_stable[i, k] = 0
-            stable = slot_stable[i, k] >= 1 + int(wp * (kp.stable_weeks - 1))
+            stable = slot_stable[i, k] >= kp.stable_weeks
             capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
             gamed = draw_at(ek_gaming, 1 + k) < kp.gaming_closure * s_gaming[s]
             # Without continuity the relationship does not last: the case is closed

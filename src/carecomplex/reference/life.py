@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from carecomplex.costs import Item
-from carecomplex.processes.common import KP
+from carecomplex.processes.common import DAYS_PER_WEEK, KP, READMIT_DAYS
 from carecomplex.reference.common import (
     DOMAINS,
     F64,
@@ -136,7 +136,9 @@ def _crises(a, free, fs, g, c) -> None:
     extra = np.maximum((x > kp.high_need).sum(axis=1) - 1, 0)
     h = kp.base_rate * np.exp(kp.need_slope * (x @ a.crisis_weights) + kp.complexity_slope * extra)
     h *= (1.0 - kp.trust_protection * best_trust) * (1.0 - kp.family_protection * fs)
-    h *= 1.0 + kp.unmet_multiplier * a.unmet[free].astype(F64)
+    since = a.t * DAYS_PER_WEEK - a.discharge_day[free].astype(np.int64)
+    recent = (a.discharge_day[free] >= 0) & (since >= 0) & (since < READMIT_DAYS)
+    h *= 1.0 + kp.unmet_multiplier * a.unmet[free].astype(F64) + kp.discharge_risk * recent
     u = draws2(a.key, Stream.LIFE, a.pid[free], a.t, LifeDraw.SHOCK_CRISIS)[1]
     struck = u < 1.0 - np.exp(-h)
     struck &= ~ward

@@ -106,10 +106,10 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
     focus = (1.0 - wp) * float(np.max(x, where=in_remit, initial=0.0)) + wp * float(x.max())
     thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
     need_left = focus >= thr
-    # Step-down: stable (below the threshold) for 1 + whole_person x (stable_weeks - 1)
+    # Step-down: stable (below the threshold) for capacity.stable_weeks
     # consecutive weeks.
     a.slot_stable[i, k] = 0 if need_left else a.slot_stable[i, k] + 1
-    stable = a.slot_stable[i, k] >= 1 + int(wp * (kp.stable_weeks - 1))
+    stable = a.slot_stable[i, k] >= kp.stable_weeks
     capped = kp.episode_cap > 0 and a.slot_weeks[i, k] >= kp.episode_cap
     gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < kp.gaming_closure * float(a.s_gaming[s])
     if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
