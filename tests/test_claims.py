@@ -220,8 +220,9 @@ def test_unsupportable_claim_is_not_supported_and_screen_moves_verdict() -> None
     assert r.effect.lo > 0.5
 
     # Full alliance; the claim's bound is set between the alliance's effect and its
-    # effect without the flexible budget, so only that screen point moves the verdict.
-    data = _with(claim__window=[26, 104], run__years=2.0)
+    # effect without the flexible budget (Housing First), so only that screen point
+    # moves the verdict. Model 2's effects build up over the learning curve: years 2-5.
+    data = _with(claim__window=[52, 260], run__years=5.0)
     c = small(cl.parse(data, "alliance"), 1500, 4)
     screen = {"regime.flexible_budget": (0.0, 1.0)}
     c = replace(c, screen=screen, screen_seeds=4)

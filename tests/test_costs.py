@@ -67,7 +67,8 @@ def test_siloed_and_transition_keep_their_meaning() -> None:
     for week in (-5, 0, 103):
         assert levers_at(t, week) == s.regime
     assert change_left(t, 104) == (1.0, True)
-    assert levers_at(t, 104 + 52).continuity == pytest.approx(
+    lw = t.transition.learning_weeks
+    assert levers_at(t, 104 + round(lw)).continuity == pytest.approx(
         s.regime.continuity + (t.after.continuity - s.regime.continuity) * (1 - math.exp(-1))
     )
 

@@ -86,12 +86,13 @@ def test_the_budget_pot_is_never_overspent() -> None:
     )
     m = CareModel(params, rng=4)
     pence = item_pence()
-    per_week = params.housing.budget_per_person / 52 * params.regime.flexible_budget
     spent_total, binding = 0, 0
     while m.week < m.n_weeks:
         before = int(m.state.service.budget_pot[0])
         m.step()
         members = int(((m.state.person.alive == 1) & (m.state.person.complex == 1)).sum())
+        # The levers in force in the week just taken (the shared history in burn-in).
+        per_week = params.housing.budget_per_person / 52 * m.levers.flexible_budget
         accrual = round(100 * per_week * members)
         cap = round(accrual * params.housing.carry_weeks)
         spent = int(m._books.ledger[:, [Item.TENANCY, Item.TREATMENT_START]].sum())

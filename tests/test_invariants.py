@@ -99,6 +99,8 @@ class Tracker:
         alive = per.alive
         assert set(np.unique(alive)) <= {0, 1}, f"alive must be a 0/1 flag {ctx}"
         revived = np.flatnonzero((self.alive_before == 0) & (alive == 1))
+        if m.week == 0:  # personas are placed afresh at the start of measurement
+            revived = revived[per.persona[revived] == 0]
         assert revived.size == 0, f"persons {revived[:5].tolist()} came back to life {ctx}"
         dead = alive == 0
         assert (per.died_week[dead] >= 0).all() and (per.died_week[dead] < t).all(), (

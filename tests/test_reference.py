@@ -486,12 +486,12 @@ def built_world(params: Params, seed: int) -> World:
 
 @pytest.mark.parametrize("scenario", ["siloed", "alliance"])
 def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
-    """Both implementations step their own copy of a 300-person world for 10 weeks."""
+    """Both implementations step their own copy of a 300-person world for 20 weeks."""
     params = dataclasses.replace(load_params(scenario), population=PopulationParams(persons=300))
     worlds = {"kernel": built_world(params, 7), "twin": built_world(params, 7)}
     impl = {"kernel": 0, "twin": 1}  # position in KERNELS
     seen = np.zeros(N_EVENTS, dtype=np.int64)
-    for week in range(10):
+    for week in range(20):
         for w in worlds.values():
             w.t = week
             w.books.clear()
@@ -518,7 +518,7 @@ def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
         seen += worlds["kernel"].books.events.sum(axis=(0, 2))
     # The weeks compared exercised the main paths of every kernel.
     for e in (Event.CRISIS_AE, Event.SHOCK, Event.ACCEPTED, Event.SUPPORTED, Event.CLOSED):
-        assert seen[e] > 0, f"no {e.name} events in 10 weeks: the comparison missed that path"
+        assert seen[e] > 0, f"no {e.name} events in 20 weeks: the comparison missed that path"
 
 
 def test_housing_kernel_matches_twin_on_a_busy_population() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from carecomplex.params import Params
+from carecomplex.regimes import levers_at
 from carecomplex.rng import Stream, draws, seed_key
 from carecomplex.state import N_DOMAINS, N_SERVICES, Domain, Persona, State
 
@@ -130,11 +131,13 @@ def build(params: Params, seed: int | None = None, drop: Iterable[int] = ()) -> 
     w.skill[:] = 0.55 + 0.3 * draws(key, Stream.WORKER, wid, 0, 0)
     w.tenure[:] = (draws(key, Stream.WORKER, wid, 0, 1) * 260).astype(np.int32)
     w.tolerance[:] = draws(key, Stream.WORKER, wid, 0, 2)
-    # As the workforce step recomputes it: posts x the caseload in force.
+    # As the workforce step recomputes it: posts x the caseload in force in the first
+    # step (the shared history's, when there is a burn-in).
+    first = levers_at(params, -params.run.burn_in)
     state.service.capacity[:] = (
         np.bincount(w.service, minlength=N_SERVICES)
         * params.capacity.caseload
-        * params.regime.caseload_factor
+        * first.caseload_factor
     ).astype(np.int32)
     np.fill_diagonal(state.service.partner_trust, 1.0)
     return state
@@ -179,7 +182,8 @@ def place_personas(state: State, params: Params) -> np.ndarray:
     Called at the start of measurement: the burn-in shapes the system around the
     personas but not their own history, so a persona is alive, holds no episode and
     has its described set points in every seed (the seeds' Brian is the person the
-    story follows; a Brian who died in burn-in would leave the story untold). Their
+    story follows; a Brian who died in burn-in would leave the story untold). The
+    caseloads, loads and queues their episodes and waiting held are released; their
     family's other members are untouched.
 
     Returns:
@@ -187,10 +191,16 @@ def place_personas(state: State, params: Params) -> np.ndarray:
     """
     from carecomplex.state import PERSON
 
-    per = state.person
+    per, wk, sv = state.person, state.worker, state.service
     rows = np.flatnonzero(per.persona)
     for i in rows:
         needs = PERSONAS[Persona(int(per.persona[i]))][0]
+        # Leave the services' books as the person leaves: open episodes and a queue place.
+        for k in np.flatnonzero(per.slot_service[i] >= 0):
+            wk.caseload[per.slot_worker[i, k]] -= 1
+            sv.load[per.slot_service[i, k]] -= 1
+        if per.wait_service[i] >= 0:
+            sv.queue[per.wait_service[i]] -= 1
         for name, col in PERSON.items():
             if name not in IDENTITY:
                 getattr(per, name)[i] = col.init

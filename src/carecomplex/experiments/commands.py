@@ -55,7 +55,7 @@ HEADLINE = [
 """The rows ``compare`` prints: (metric, group, label)."""
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+def size_overrides(args: argparse.Namespace) -> dict[str, Any]:
     over: dict[str, Any] = {}
     if args.persons is not None:
         over["population"] = {"persons": args.persons}
@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
-    sc = load(args.scenario, _overrides(args))
+    sc = load(args.scenario, size_overrides(args))
     console.check_out(args.out)
     from carecomplex.experiments.simulate import summary_frame, tidy  # after validation
 
@@ -143,8 +143,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
-    base = load(args.base, _overrides(args))
-    alt = load(args.alt, _overrides(args))
+    base = load(args.base, size_overrides(args))
+    alt = load(args.alt, size_overrides(args))
     console.check_out(args.out)
     from carecomplex.experiments.simulate import summary_frame, tidy  # after validation
     from carecomplex.stats import paired
@@ -258,7 +258,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return _analyse(Path(args.dir), quiet=args.quiet)
 
 
-def _common(p: argparse.ArgumentParser, out: str) -> None:
+def common_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument(
         "--seeds",
         default=str(console.DEFAULT_SEEDS),
@@ -274,12 +274,12 @@ def add_parsers(sub: Any) -> None:
     """Add ``run``, ``compare``, ``sweep`` and ``analyse`` to the subcommand parsers."""
     run = sub.add_parser("run", help="run one scenario over seeds")
     run.add_argument("scenario", nargs="?", default="siloed", help="file or built-in name")
-    _common(run, "results/run")
+    common_options(run, "results/run")
     run.set_defaults(func=cmd_run)
     cmp_ = sub.add_parser("compare", help="compare two scenarios, paired by seed")
     cmp_.add_argument("base", nargs="?", default="siloed")
     cmp_.add_argument("alt", nargs="?", default="alliance")
-    _common(cmp_, "results/compare")
+    common_options(cmp_, "results/compare")
     cmp_.set_defaults(func=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (experiments/*.toml)")
     swp.add_argument("file", help="experiment file")

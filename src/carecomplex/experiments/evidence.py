@@ -551,11 +551,11 @@ def _print(table: pd.DataFrame, jc: dict[str, Any], title: str) -> None:
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Run siloed, alliance and transition with paired seeds; set effects beside evidence."""
-    from carecomplex.experiments.commands import _overrides
+    from carecomplex.experiments.commands import size_overrides
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
-    arms = [load(name, _overrides(args)) for name in ("siloed", "alliance", "transition")]
+    arms = [load(name, size_overrides(args)) for name in ("siloed", "alliance", "transition")]
     console.check_out(args.out)
     from carecomplex import manifest
     from carecomplex.experiments.simulate import Run, completed
@@ -621,10 +621,10 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any) -> None:
     """``carecomplex evidence``."""
-    from carecomplex.experiments.commands import _common
+    from carecomplex.experiments.commands import common_options
 
     p = sub.add_parser(
         "evidence", help="set the default effects beside the published evidence ranges"
     )
-    _common(p, "results/evidence")
+    common_options(p, "results/evidence")
     p.set_defaults(func=cmd_evidence)

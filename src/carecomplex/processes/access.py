@@ -212,9 +212,11 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             wait_service[i] = -1
             wait_weeks[i] = 0
             continue
-        if cooldown[i] > 0:
+        if cooldown[i] > 0:  # not seeking help yet: no queue place either
             cooldown[i] -= 1
             unmet[i] = 1 if seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
+            wait_service[i] = -1
+            wait_weeks[i] = 0
             continue
         d = seek_domain(i, kp, need, slot_service, slot_remit)
         if d < 0:

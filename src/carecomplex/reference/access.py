@@ -64,9 +64,10 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
         _leave_queue(a, i)
         return None
     d = uncovered_need(kp, a.need[i], a.slot_service[i], a.slot_remit[i])
-    if a.cooldown[i] > 0:  # rejected recently: not asking again yet, need still unmet
+    if a.cooldown[i] > 0:  # not asking again yet (rejected, or re-referral): need unmet
         a.cooldown[i] -= 1
         a.unmet[i] = d >= 0
+        _leave_queue(a, i)
         return None
     if d < 0:
         _leave_queue(a, i)
