@@ -56,6 +56,7 @@ HEADLINE = [
 
 
 def size_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--persons`` and ``--years`` options as parameter overrides."""
     over: dict[str, Any] = {}
     if args.persons is not None:
         over["population"] = {"persons": args.persons}
@@ -259,6 +260,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def common_options(p: argparse.ArgumentParser, out: str) -> None:
+    """``--seeds``, ``--persons``, ``--years``, ``--out`` (default ``out``), ``--quiet``."""
     p.add_argument(
         "--seeds",
         default=str(console.DEFAULT_SEEDS),
