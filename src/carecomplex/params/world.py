@@ -133,7 +133,7 @@ class LifeParams:
 class CrisisParams:
     """Crisis presentations, deaths and their drivers."""
 
-    base_rate: float = param(0.0055, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
+    base_rate: float = param(0.006, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
     need_slope: float = param(
         5.0,
         0.0,
@@ -142,7 +142,7 @@ class CrisisParams:
         "Log-hazard increase per unit of weighted need (complexity raises crises).",
     )
     complexity_slope: float = param(
-        0.1,
+        0.05,
         0.0,
         5.0,
         "log-hazard",
