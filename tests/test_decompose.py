@@ -17,7 +17,7 @@ from carecomplex.model import CareModel
 from carecomplex.params import RegimeLevers
 from carecomplex.scenarios import load
 
-SMALL = {"population": {"persons": 300}, "run": {"years": 0.5}}
+SMALL = {"population": {"persons": 300}, "run": {"years": 1.5}}  # long enough to differ
 CLI_SMALL = ["--persons", "300", "--years", "0.5", "--quiet", "--workers", "1"]
 METRICS = ["cost_total:complex", "crises:complex", "wellbeing:complex", "ea_weeks:complex"]
 

@@ -86,9 +86,9 @@ def test_transition_extends_siloed() -> None:
     assert t.description != s.description
     assert t.params.regime == s.params.regime, "transition starts from the siloed levers"
     assert t.params.after == a.params.regime, "transition ends at the alliance levers"
-    assert t.params.transition.week == 104 and t.params.transition.learning_weeks == 52
+    assert t.params.transition.week == 104 and t.params.transition.learning_weeks == 104
     expected = s.params.replace(
-        transition={"week": 104, "learning_weeks": 52}, after=dataclasses.asdict(a.params.regime)
+        transition={"week": 104, "learning_weeks": 104}, after=dataclasses.asdict(a.params.regime)
     )
     assert t.params == expected, "transition must be siloed plus its own tables"
 
