@@ -223,7 +223,7 @@ def test_unsupportable_claim_is_not_supported_and_screen_moves_verdict() -> None
     # effect without the flexible budget (Housing First), so only that screen point
     # moves the verdict. Model 2's effects build up over the learning curve: years 2-5.
     data = _with(claim__window=[52, 260], run__years=5.0)
-    c = small(cl.parse(data, "alliance"), 1500, 4)
+    c = small(cl.parse(data, "alliance"), 3000, 4)
     screen = {"regime.flexible_budget": (0.0, 1.0)}
     c = replace(c, screen=screen, screen_seeds=4)
     (pilot,) = cl.check([c], screen=True)
