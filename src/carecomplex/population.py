@@ -15,7 +15,7 @@ import numpy as np
 from carecomplex.params import Params
 from carecomplex.regimes import levers_at
 from carecomplex.rng import Stream, draws, seed_key
-from carecomplex.state import N_DOMAINS, N_SERVICES, Domain, Persona, State
+from carecomplex.state import N_DOMAINS, N_SERVICES, PERSON, Domain, Persona, State
 
 CORE = [Domain.HOUSING, Domain.MENTAL, Domain.SUBSTANCE, Domain.JUSTICE]
 
@@ -189,8 +189,6 @@ def place_personas(state: State, params: Params) -> np.ndarray:
     Returns:
         The indices of the persons placed.
     """
-    from carecomplex.state import PERSON
-
     per, wk, sv = state.person, state.worker, state.service
     rows = np.flatnonzero(per.persona)
     for i in rows:
