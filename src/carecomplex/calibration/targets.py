@@ -274,7 +274,8 @@ def load_priors(path: Path) -> tuple[Prior, ...]:
             raise CalibrationError.at(
                 path,
                 f"{where}hi" if lo >= d["lo"] and lo < hi else f"{where}lo",
-                f"need {d['lo']:g} <= lo < hi <= {d['hi']:g} (the allowed range), got [{lo:g}, {hi:g}]",
+                f"need {d['lo']:g} <= lo < hi <= {d['hi']:g} (the allowed range), "
+                f"got [{lo:g}, {hi:g}]",
             )
         if dist == "loguniform" and lo <= 0:
             raise CalibrationError.at(path, f"{where}lo", "a loguniform prior needs lo > 0")
