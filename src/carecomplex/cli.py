@@ -1,4 +1,4 @@
-"""Command line: ``carecomplex run | compare | decompose | sweep | analyse | claims | ...``.
+"""Command line: ``carecomplex run | compare | decompose | sweep | claims | calibrate | ...``.
 
 Exit status 0 on success, 2 on bad input (a one-line message naming the file, key and
 allowed range), with nothing written.
@@ -34,6 +34,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: each package adds the subcommands it drives."""
+    from carecomplex.calibration import commands as calibration
     from carecomplex.claims import commands as claims
     from carecomplex.console import bounded_int
     from carecomplex.experiments import commands as experiments
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     decompose.add_parser(sub)
     evidence.add_parser(sub)
     claims.add_parser(sub)
+    calibration.add_parser(sub)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)
     ui = sub.add_parser("ui", help="serve the web UI for students (Solara)")

@@ -175,7 +175,10 @@ def _num(path: Path, tab: dict[str, Any], key: str, where: str, default: float |
 def _int(path: Path, tab: dict[str, Any], key: str, lo: int, hi: int, default: int) -> int:
     v = tab.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise CalibrationError.at(path, key, f"expected an integer in {lo}..{hi}, got {v!r}")
+        where = "simulation." if key == "persons" else "abc."
+        raise CalibrationError.at(
+            path, f"{where}{key}", f"expected an integer in {lo}..{hi}, got {v!r}"
+        )
     return v
 
 

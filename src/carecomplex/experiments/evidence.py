@@ -3,7 +3,8 @@
 Runs siloed, alliance and transition with the same seeds and sets each headline effect
 on the complex-needs group (alliance vs siloed) and each siloed baseline pattern beside
 the range the published evidence allows (docs/evidence.md, which names the sources).
-The ranges are data (:data:`EFFECTS`, :data:`BASELINE`), not tuned results: a default
+The ranges are data (:data:`EFFECTS`, :data:`BASELINE`, read from the calibration
+targets file ``examples/calibration/targets.toml``), not tuned results: a default
 that lands outside one is a finding to report, not a test to loosen.
 
 Effects are paired by seed (common random numbers). Relative effects are estimated on
@@ -54,135 +55,25 @@ class Range:
     source: str
 
 
-EFFECTS = (
-    Range(
-        "housed",
-        "time stably housed (years 1-5)",
-        "pp",
-        25.0,
-        45.0,
-        "At Home/Chez Soi RCT, Aubry et al. 2015 (71 % vs 29 % over 2 years); MHCLG Housing "
-        "First pilots 2024 (84 % in tenancy at 3 years)",
-    ),
-    Range(
-        "cost_year1",
-        "total public cost, year 1 (programme included)",
-        "relative",
-        0.0,
-        35.0,
-        "Latimer et al. 2020 (net cost about +Can$6,300 per person-year, offsets ~69 %); "
-        "MEAM pilots economic evaluation (cost rose in year 1 in 2 of 3 areas)",
-    ),
-    Range(
-        "cost_years3_5",
-        "total public cost, years 3-5",
-        "relative",
-        -30.0,
-        10.0,
-        "Ly & Latimer 2015 (randomised trials: net cost increases); Jacob et al. 2022 "
-        "(benefit-cost ratio about 1.06)",
-    ),
-    Range(
-        "acute",
-        "A&E and emergency admissions (years 1-5)",
-        "relative",
-        -30.0,
-        0.0,
-        "Finkelstein et al. 2020 NEJM (no effect on readmission); Tinland et al. 2020; "
-        "MEAM before-after −33 to −54 % taken as an upper bound",
-    ),
-    Range(
-        "custody",
-        "custody (arrests, years 1-5)",
-        "relative",
-        -25.0,
-        0.0,
-        "Housing First trials: small changes in offending (Aubry et al. 2015; Ly & Latimer 2015)",
-    ),
-    Range(
-        "readmission",
-        "30-day readmission (years 1-5)",
-        "relative",
-        -15.0,
-        0.0,
-        "Finkelstein et al. 2020 NEJM (180-day readmission 62.3 % vs 61.7 %)",
-    ),
-    Range(
-        "deaths",
-        "deaths (years 1-5)",
-        "relative",
-        -25.0,
-        0.0,
-        "Aldridge et al. 2018 (SMR 7.9-11.9); no trial shows a large fall in deaths",
-    ),
-)
+def ranges(part: str) -> tuple[Range, ...]:
+    """The shipped targets file's ranges of one part (``effect`` or ``baseline``).
 
-BASELINE = (
-    Range(
-        "cost",
-        "cost per person-year (£)",
-        "level",
-        20_000.0,
-        35_000.0,
-        "Fulfilling Lives 2021 (over £28k); Pleace & Culhane 2016 (about £34.5k)",
-    ),
-    Range(
-        "treatment_share",
-        "drug and alcohol treatment, share of cost (%)",
-        "level",
-        3.0,
-        6.0,
-        "Pleace & Culhane 2016 (about 4 %)",
-    ),
-    Range(
-        "ae",
-        "A&E attendances per person-year",
-        "level",
-        3.0,
-        5.0,
-        "evidence-2 §4 (multiple exclusion homelessness cohorts)",
-    ),
-    Range(
-        "mortality",
-        "deaths per 100 person-years",
-        "level",
-        1.0,
-        2.0,
-        "Fulfilling Lives 2021 (more than 1 in 20 died during the programme); Aldridge 2018",
-    ),
-    Range(
-        "readmission",
-        "30-day readmission (%)",
-        "level",
-        15.0,
-        30.0,
-        "NHS Digital emergency readmissions (12.5-14.9 % all ages; higher for this group)",
-    ),
-    Range(
-        "reoffending",
-        "proven reoffending after sentences < 12 months (%)",
-        "level",
-        45.0,
-        65.0,
-        "MoJ Proven reoffending statistics, Apr-Jun 2023 cohort (59.2 %; ≤ 6 months 62.3 %)",
-    ),
-    Range(
-        "new_workers",
-        "new services or workers met per person-year",
-        "level",
-        1.0,
-        3.0,
-        "The seeds' Brian met 14 services in 10 years",
-    ),
-    Range(
-        "drift",
-        "year-on-year change of cost after burn-in (%/year)",
-        "level",
-        -3.0,
-        3.0,
-        "stationarity: no mechanism moves the siloed baseline",
-    ),
-)
+    The ranges, their sources and definitions are data: ``examples/calibration/
+    targets.toml``, the same file ``carecomplex calibrate`` fits.
+    """
+    from carecomplex.calibration.targets import load
+
+    return tuple(
+        Range(t.key, t.label, t.kind, t.lo, t.hi, t.source)
+        for t in load("default").targets
+        if t.part == part
+    )
+
+
+EFFECTS = ranges("effect")
+"""Alliance-vs-siloed effects on the complex-needs group, with their published ranges."""
+BASELINE = ranges("baseline")
+"""Siloed baseline patterns, with their published ranges."""
 
 
 # Reported without a published range: the Brian-like subgroup and the persona Brian.
