@@ -220,3 +220,18 @@ def test_compare_psa_is_reproducible(compare_psa: Path, tmp_path: Path) -> None:
             pd.read_parquet(out / name), pd.read_parquet(compare_psa / name)
         )
     assert (out / "psa_summary.csv").read_text() == (compare_psa / "psa_summary.csv").read_text()
+
+
+def test_decompose_psa_shares_add_up_in_every_world(tmp_path: Path) -> None:
+    out = tmp_path / "dec"
+    argv = ["decompose", "--psa", "2", "--ensemble", "prior", "--groups", "budget,rest"]
+    argv += ["--metrics", "cost_total:complex", "--persons", "300", "--years", "1"]
+    assert main([*argv, "--seeds", "2", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    f = pd.read_parquet(out / "psa_shapley.parquet")
+    assert sorted(f.draw.unique()) == [0, 1] and set(f.group) == {"budget", "rest", "total"}
+    wide = f.pivot_table(index=["draw", "seed"], columns="group", values="value")
+    np.testing.assert_allclose(wide["budget"] + wide["rest"], wide["total"], rtol=1e-9)
+    t = pd.read_csv(out / "decompose_psa.csv")
+    total = t[t.group == "total"].iloc[0]
+    assert total["lo"] <= total["value"] <= total["hi"]
+    assert t[t.group != "total"]["share_pct"].sum() == pytest.approx(100.0)

@@ -260,6 +260,11 @@ def _compare_psa(
         "manifest.json": json.dumps(console.json_safe(meta), indent=2),
     }
     console.write_outputs(Path(args.out), files)
+    at = curve.set_index("wtp")["p_cost_effective"]
+    shares = ", ".join(
+        f"£{w:,.0f} {at.get(w, float('nan')):.0%}" for w in (0.0, 20_000.0, 30_000.0)
+    )
+    print(f"share of worlds cost-effective at a willingness to pay per wellbeing-year: {shares}")
     print(f"{n} runs in {secs:.1f} s; outputs in {args.out}")
     return 0
 
