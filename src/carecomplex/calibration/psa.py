@@ -429,6 +429,13 @@ def sentence(s: Switch, r: Ranges | None) -> str:
         parts.append(f"prior {_g(r.prior[0])}-{_g(r.prior[1])}")
     if s.where == "allowed":
         parts.append(f"allowed {_g(r.allowed[0])}-{_g(r.allowed[1])}")
+    note = {
+        "ensemble": "inside the ensemble's 95 % range",
+        "prior": "outside the ensemble's 95 % range, inside the prior",
+        "allowed": "outside the prior, inside the allowed range only",
+    }.get(s.where)
+    if note:
+        parts.append(note)
     return f"{text} ({'; '.join(parts)})"
 
 
