@@ -235,3 +235,74 @@ def test_decompose_psa_shares_add_up_in_every_world(tmp_path: Path) -> None:
     total = t[t.group == "total"].iloc[0]
     assert total["lo"] <= total["value"] <= total["hi"]
     assert t[t.group != "total"]["share_pct"].sum() == pytest.approx(100.0)
+
+
+CLAIM = """[claim]
+id = "crises_halved"
+statement = "The alliance halves crises among people with complex needs."
+source = "test"
+metric = "crises"
+population = "complex"
+baseline = "siloed"
+intervention = "alliance"
+window = [52, 104]
+effect = "ratio"
+value = 0.5
+
+[run]
+persons = 400
+years = 2.0
+seeds = 3
+"""
+
+
+def test_claim_psa_tasks_share_draw_and_seeds(tmp_path: Path) -> None:
+    from carecomplex import claims as cl
+    from carecomplex.claims.verdict import psa_tasks
+
+    f = tmp_path / "c.toml"
+    f.write_text(CLAIM)
+    c = cl.load(f)
+    d = psa.draws(2, "prior", 3)
+    ts = psa_tasks(c, d, 2)
+    assert [(t.point, t.seed) for t in ts] == [
+        ("psa:0", 1),
+        ("psa:0", 2),
+        ("psa:1", 1),
+        ("psa:1", 2),
+    ]
+    for t in ts:
+        values = d.values[int(t.point.split(":")[1])]
+        for key, v in values.items():
+            group, name = key.split(".")
+            assert getattr(getattr(t.baseline, group), name) == v
+            assert getattr(getattr(t.intervention, group), name) == v
+
+
+def test_claims_psa_end_to_end(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "c.toml"
+    f.write_text(CLAIM)
+    out = tmp_path / "rep"
+    argv = ["claims", str(f), "--psa", "3", "--ensemble", "prior", "--psa-seed", "4"]
+    argv += ["--seeds", "2", "--no-screen", "--no-persona", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "crises_halved: seed-only (parameters at the defaults):" in printed
+    line = next(x for x in printed.splitlines() if x.startswith("crises_halved: PSA:"))
+    assert "of plausible worlds" in line and "rests on priors alone" in line
+    t = pd.read_csv(out / "claims.csv")
+    row = t.iloc[0]
+    runs = pd.read_parquet(out / "psa_runs.parquet")
+    assert sorted(runs.draw.unique()) == [0, 1, 2] and sorted(runs.seed.unique()) == [1, 2]
+    per_draw = runs.groupby("draw")["effect"].mean()
+    assert row["psa_share_holds"] == pytest.approx(float((per_draw <= 0.6).mean()))
+    assert row["psa_mean"] == pytest.approx(runs["effect"].mean())
+    assert row["psa_lo"] <= row["psa_mean"] <= row["psa_hi"]
+    assert row["switch1_parameter"] and row["psa_footing"].startswith("rests on priors alone")
+    assert set(pd.read_parquet(out / "claims.parquet").columns) == set(t.columns)
+    md = (out / "report.md").read_text()
+    assert "Plausible worlds (PSA)" in md and "What you would have to believe" in md
+    assert "holds in (share of plausible worlds)" in md
+    assert (out / "figures" / "psa.png").read_bytes()[:4] == b"\x89PNG"
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["psa"]["draws"] == 3 and m["psa"]["psa_seeds"] == 2
