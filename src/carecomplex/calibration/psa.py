@@ -41,8 +41,11 @@ MAX_DRAWS = 100_000
 DEFAULT_SEED = 20240
 """Default ``--psa-seed``: the draws, not the runs (the runs use ``--seeds``)."""
 LEVEL = 0.95
-LAMBDAS = tuple(float(x) for x in np.arange(0, 100_001, 2_500))
-"""Default willingness to pay for the CEAC: GBP 0 to 100,000 per wellbeing-year."""
+LAMBDAS = tuple(float(x) for x in np.arange(0, 500_001, 5_000))
+"""Default willingness to pay for the CEAC: GBP 0 to 500,000 per wellbeing-year (a
+wellbeing-year is small beside a person-year's cost, so the curve may rise late)."""
+MARKS = (20_000.0, 30_000.0)
+"""Willingness to pay marked on the CEAC (the NICE range per QALY, for orientation)."""
 COST_KEY = "cost_total:complex"
 EFFECT_KEY = "wellbeing:complex"
 
@@ -331,6 +334,8 @@ def ce_figure(dcost: Any, deffect: Any, curve: pd.DataFrame, title: str = "") ->
     ax.set_ylabel("difference in cost per person-year (GBP)")
     ax.set_title("cost-effectiveness plane: one point per plausible world", fontsize=9)
     ax2.plot(curve["wtp"] / 1000, curve["p_cost_effective"], color="#1b7837")
+    for w in MARKS:
+        ax2.axvline(w / 1000, color="grey", ls=":", lw=0.8)
     ax2.set_ylim(-0.02, 1.02)
     ax2.set_xlabel("willingness to pay (GBP thousand per wellbeing-year)")
     ax2.set_ylabel("share of worlds cost-effective")
