@@ -231,6 +231,7 @@ def test_decompose_psa_shares_add_up_in_every_world(tmp_path: Path) -> None:
     assert sorted(f.draw.unique()) == [0, 1] and set(f.group) == {"budget", "rest", "total"}
     wide = f.pivot_table(index=["draw", "seed"], columns="group", values="value")
     np.testing.assert_allclose(wide["budget"] + wide["rest"], wide["total"], rtol=1e-9)
+    assert (out / "decompose_psa.png").read_bytes()[:4] == b"\x89PNG"
     t = pd.read_csv(out / "decompose_psa.csv")
     total = t[t.group == "total"].iloc[0]
     assert total["lo"] <= total["value"] <= total["hi"]

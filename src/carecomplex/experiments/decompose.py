@@ -661,6 +661,7 @@ def _decompose_psa(
         "psa_shapley.parquet": psa_frame(d),
         "psa_draws.parquet": drawn.frame(),
         "decompose_psa.csv": t.to_csv(index=False),
+        "decompose_psa.png": plot(t, *names),
         "manifest.json": json.dumps(console.json_safe(meta), indent=2),
     }
     console.write_outputs(Path(args.out), files)
