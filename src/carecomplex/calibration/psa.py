@@ -79,6 +79,15 @@ class Draws:
             return "prior"
         return str(self.ensemble.meta.get("kind", "posterior"))
 
+    @property
+    def source(self) -> str:
+        """Where the draws come from, in words."""
+        if self.ensemble.path == "prior":
+            return "the priors alone"
+        if self.kind == "prior":
+            return f"{self.ensemble.path} (drawn from the priors, not calibrated)"
+        return f"the ensemble {self.ensemble.path}"
+
     def frame(self) -> pd.DataFrame:
         """One row per draw: ``draw`` and one column per parameter."""
         f = pd.DataFrame(self.values, columns=self.parameters)
@@ -90,6 +99,7 @@ class Draws:
         return {
             "ensemble": self.ensemble.path,
             "kind": self.kind,
+            "source": self.source,
             "draws": self.n,
             "psa_seed": self.seed,
             "parameters": self.parameters,
@@ -222,12 +232,20 @@ def run(
     from carecomplex.experiments.simulate import simulate
 
     results = simulate(tasks(arms, d, seeds), run_summary, executor, progress)
-    rows = []
-    for draw, arm, seed, summary in results:
-        for key, value in summary.items():
-            metric, _, group = key.partition(":")
-            rows.append((draw, seed, arm, metric, group or "all", float(value)))
-    return pd.DataFrame(rows, columns=["draw", "seed", "arm", "metric", "group", "value"])
+    keys = list(dict.fromkeys(k for r in results for k in r[3]))
+    values = np.array([[r[3].get(k, math.nan) for k in keys] for r in results], dtype=np.float64)
+    parts = [k.partition(":") for k in keys]
+    n, k = len(results), len(keys)
+    return pd.DataFrame(
+        {
+            "draw": np.repeat(np.array([r[0] for r in results], dtype=np.int64), k),
+            "seed": np.repeat(np.array([r[2] for r in results], dtype=np.int64), k),
+            "arm": np.repeat(np.array([r[1] for r in results], dtype=object), k),
+            "metric": np.tile(np.array([m for m, _, _ in parts], dtype=object), n),
+            "group": np.tile(np.array([g or "all" for _, _, g in parts], dtype=object), n),
+            "value": values.ravel(),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -532,6 +550,8 @@ def footing(d: Draws, influential: Sequence[str]) -> str:
     keys = list(influential)
     if d.kind == "prior":
         return "rests on priors alone (the ensemble is drawn from the priors, not calibrated)"
+    if not keys:
+        return "footing unknown (too few worlds with a finite effect to rank the parameters)"
     informed = d.ensemble.informed()
     loose = [k for k in keys if not informed.get(k, False)]
     if not loose:

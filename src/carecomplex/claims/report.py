@@ -334,7 +334,7 @@ def psa_rows(r: ClaimResult) -> list[tuple[str, str]]:
         return []
     c = r.claim
     d = p.draws
-    source = "the priors alone" if d["kind"] == "prior" else f"the ensemble {d['ensemble']}"
+    source = d["source"]
     n = int(np.isfinite(p.per_draw).sum())
     rows = [
         (

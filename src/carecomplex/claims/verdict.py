@@ -292,7 +292,7 @@ def psa_summarise(
     share = float(holds(claim, per_draw[ok]).mean()) if ok.any() else math.nan
     X = drawn.frame()
     switches = switching_values(X, per_draw, claim.bound, claim.at_most, ranges(drawn.ensemble))
-    foot = footing(drawn, [s.parameter for s in switches]) if switches else footing(drawn, [])
+    foot = footing(drawn, [s.parameter for s in switches])
     return PsaResult(est, per_draw, share, switches, foot, drawn.describe(), seeds, runs)
 
 

@@ -232,7 +232,6 @@ def _compare_psa(
     secs = time.perf_counter() - t0
     table = psa.summary(long, base.name, alt.name)
     persons, years = base.params.population.persons, base.params.run.years
-    source = "priors alone" if drawn.kind == "prior" else f"ensemble {drawn.ensemble.path}"
     _print_psa(
         table,
         base.name,
@@ -240,7 +239,7 @@ def _compare_psa(
         f"{alt.name} vs {base.name}: PSA, {drawn.n} plausible worlds x {len(seeds)} paired "
         f"seeds, {persons:,} persons, {years:g} years",
         f"diff = {alt.name} - {base.name}; mean and 95 % interval over parameters and seeds "
-        f"(draws from the {source}); worlds: share of draws whose mean diff < 0",
+        f"(draws from {drawn.source}); worlds: share of draws whose mean diff < 0",
     )
     dc = psa.per_draw(long, base.name, alt.name, psa.COST_KEY)
     de = psa.per_draw(long, base.name, alt.name, psa.EFFECT_KEY)

@@ -630,12 +630,11 @@ def _decompose_psa(
         )
     secs = time.perf_counter() - t0
     t = psa_table(d)
-    source = "priors alone" if drawn.kind == "prior" else f"ensemble {drawn.ensemble.path}"
     _print_psa_table(
         t,
         f"{names[1]} vs {names[0]}: PSA, {drawn.n} plausible worlds x {len(seeds)} seeds, {size}",
         f"Shapley share of {names[1]} - {names[0]} per group; mean and 95 % interval over "
-        f"parameters and seeds (draws from the {source})",
+        f"parameters and seeds (draws from {drawn.source})",
     )
     scenarios = manifest.arm_parameters(
         dict(zip(names, (a.params for a in arms), strict=True)),
