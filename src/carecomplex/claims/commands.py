@@ -41,28 +41,41 @@ def _unique_ids(loaded: list[Claim]) -> None:
 
 def cmd_claims(args: argparse.Namespace) -> int:
     """Check claim files against paired counterfactual runs and write a report."""
-    from carecomplex.claims.verdict import tasks
+    from carecomplex.calibration.psa import from_args
+    from carecomplex.claims.verdict import psa_tasks, tasks
 
     loaded = _load_all(args)
+    drawn = from_args(args)  # a bad ensemble stops here, before any run
     console.check_out(args.out)
     _unique_ids(loaded)
     from carecomplex import manifest
     from carecomplex.claims import report  # after validation: imports numba and matplotlib
 
     n = sum(len(tasks(c, not args.no_screen)) for c in loaded)
+    if drawn is not None:
+        n += sum(len(psa_tasks(c, drawn, _psa_seeds(args))) for c in loaded)
     t0 = time.perf_counter()
-    results = _check(loaded, n, args)
+    results = _check(loaded, n, args, drawn)
     secs = time.perf_counter() - t0
     claims = {c.id: c.path for c in loaded}
-    meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims)
+    extra = {"psa": drawn.describe() | {"psa_seeds": _psa_seeds(args)}} if drawn else {}
+    meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims, **extra)
     report.write(Path(args.out), results, meta, persona=not args.no_persona)
     for r in results:
-        print(f"{r.claim.id}: {r.verdict} ({r.reason})")
+        print(f"{r.claim.id}: seed-only (parameters at the defaults): {r.verdict} ({r.reason})")
+        if r.psa is not None:
+            print(f"{r.claim.id}: PSA: {report.psa_line(r)}")
     print(f"{n} paired runs in {secs:.1f} s; report in {Path(args.out) / 'report.html'}")
     return 0
 
 
-def _check(loaded: list[Claim], n: int, args: argparse.Namespace) -> list:
+def _psa_seeds(args: argparse.Namespace) -> int:
+    from carecomplex.claims.verdict import DEFAULT_PSA_SEEDS
+
+    return args.psa_seeds or DEFAULT_PSA_SEEDS
+
+
+def _check(loaded: list[Claim], n: int, args: argparse.Namespace, drawn: Any = None) -> list:
     from contextlib import nullcontext
 
     from carecomplex.claims.verdict import check
@@ -79,7 +92,14 @@ def _check(loaded: list[Claim], n: int, args: argparse.Namespace) -> list:
     try:
         with pool as ex, console.progress_bar(args.quiet) as bar:
             task = bar.add_task("paired runs", total=n)
-            return check(loaded, ex, not args.no_screen, progress=lambda r: bar.advance(task))
+            return check(
+                loaded,
+                ex,
+                not args.no_screen,
+                progress=lambda r: bar.advance(task),
+                psa=drawn,
+                psa_seeds=_psa_seeds(args),
+            )
     finally:
         if client:
             client.close()
@@ -87,6 +107,8 @@ def _check(loaded: list[Claim], n: int, args: argparse.Namespace) -> list:
 
 def add_parser(sub: Any) -> None:
     """Add ``claims`` to the subcommand parsers."""
+    from carecomplex.calibration.psa import add_options
+
     clm = sub.add_parser("claims", help="check claim files against paired counterfactuals")
     clm.add_argument("files", nargs="+", help="claim files (experiments/claims/*.toml)")
     clm.add_argument("--out", default="results/claims", help="report folder (default %(default)s)")
@@ -95,6 +117,7 @@ def add_parser(sub: Any) -> None:
         "--persons", type=console.positive_int, help="override each claim's population"
     )
     console.executor_options(clm)
+    add_options(clm, seeds=True)
     clm.add_argument("--no-screen", action="store_true", help="skip the sensitivity screen")
     clm.add_argument("--no-persona", action="store_true", help="skip the persona journey")
     clm.add_argument("--quiet", action="store_true", help="no progress bar")

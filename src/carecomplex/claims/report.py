@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from carecomplex.claims.spec import METRICS, arms
-from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, rate
+from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, holds, rate
 from carecomplex.stats import Estimate
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
@@ -267,6 +267,98 @@ def fig_journeys(js: Sequence[Journey], title: str) -> bytes:
     return _png(fig)
 
 
+def fig_psa(results: Sequence[ClaimResult]) -> bytes | None:
+    """One panel per claim: each plausible world's mean effect, the bound and the claim."""
+    rs = [r for r in results if r.psa is not None]
+    if not rs:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(len(rs), 1, figsize=(7.5, 1.25 * len(rs) + 0.6), squeeze=False)
+    for ax, r in zip(axes[:, 0], rs, strict=True):
+        c, p = r.claim, r.psa
+        assert p is not None
+        x = p.per_draw[np.isfinite(p.per_draw)]
+        ok = holds(c, x)
+        jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(x))
+        ax.scatter(x[ok], jitter[ok], s=10, color=VERDICT_COLOUR["supported"], alpha=0.7)
+        ax.scatter(x[~ok], jitter[~ok], s=10, color=VERDICT_COLOUR["not supported"], alpha=0.7)
+        ax.axvline(c.bound, color="black", ls="--", lw=1)
+        ax.axvline(c.value, color="black", ls=":", lw=1)
+        unit = _money(r)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(6))
+        ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_title(
+            f"{c.id}: holds in {_share(p.share_holds)} of {len(x)} plausible worlds "
+            f"({effect_unit(r)})",
+            loc="left",
+            fontsize=8.5,
+        )
+    axes[-1, 0].set_xlabel(
+        "one point per plausible world (seeds averaged); green: the claim holds there; "
+        "dashed: its bound; dotted: the value claimed",
+        fontsize=7,
+    )
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _share(x: float) -> str:
+    return f"{x:.0%}" if math.isfinite(x) else "n/a"
+
+
+def psa_line(r: ClaimResult) -> str:
+    """One line of a claim's PSA: effect over worlds, share holding, switch, footing."""
+    p = r.psa
+    if p is None:
+        return ""
+    n = int(np.isfinite(p.per_draw).sum())
+    text = (
+        f"effect {interval_text(p.effect, _money(r))} (95 % over {n} worlds x {p.seeds} seeds); "
+        f"holds in {_share(p.share_holds)} of plausible worlds"
+    )
+    flips = [w for w in p.switches if w.where != "none"]
+    if flips:
+        text += f"; {flips[0].sentence}"
+    elif p.switches:
+        names = ", ".join(w.parameter for w in p.switches)
+        text += f"; no value of any one of {names} (the most influential) alone flips it"
+    return f"{text}; {p.footing}"
+
+
+def psa_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """The PSA facts of one claim, as label/value pairs (empty without ``--psa``)."""
+    p = r.psa
+    if p is None:
+        return []
+    c = r.claim
+    d = p.draws
+    source = d["source"]
+    n = int(np.isfinite(p.per_draw).sum())
+    rows = [
+        (
+            "Share of plausible worlds in which the claim holds",
+            f"{_share(p.share_holds)} of {n} worlds (each world's mean effect over "
+            f"{p.seeds} seeds {'at most' if c.at_most else 'at least'} "
+            f"{fmt(c.bound, _money(r))})",
+        ),
+        (
+            "Effect over plausible worlds",
+            f"{interval_text(p.effect, _money(r))} {effect_unit(r)} (mean, 2.5-97.5 "
+            f"percentiles over {d['draws']} parameter draws from {source} x {p.seeds} seeds; "
+            f"draw seed {d['psa_seed']})",
+        ),
+    ]
+    if p.switches:
+        believe = "; ".join(
+            f"{s.sentence} [rank correlation {s.rho:+.2f}, {s.method}]" for s in p.switches
+        )
+        rows.append(("What you would have to believe", believe))
+    rows.append(("Footing", p.footing))
+    return rows
+
+
 # ---------------------------------------------------------------------------------
 # Documents
 
@@ -291,7 +383,7 @@ def _effect_rows(r: ClaimResult) -> list[tuple[str, str]]:
         ("Source", c.source),
         ("Verdict", f"{r.verdict}: {r.reason}"),
         (
-            "Probability the claim holds",
+            "Probability the claim holds (seed-only, parameters at the defaults)",
             f"{r.p_holds:.3f} (t posterior of the mean paired effect; model assumptions only)"
             if math.isfinite(r.p_holds)
             else "n/a",
@@ -381,6 +473,10 @@ def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
     return _effect_rows(r) + _money_rows(r) + _assumption_rows(r)
 
 
+def _psa(results: Sequence[ClaimResult]) -> bool:
+    return any(r.psa is not None for r in results)
+
+
 def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
     """One row per claim: id, verdict, effect with interval, claimed, P(holds), naive."""
     out = []
@@ -396,15 +492,39 @@ def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
                 fmt(r.before_after[1].mean, money),
             ]
         )
+        if r.psa is not None:  # the share of plausible worlds becomes the headline
+            out[-1][4] = _share(r.psa.share_holds)
+            out[-1].insert(5, f"{r.p_holds:.2f}" if math.isfinite(r.p_holds) else "n/a")
     return out
 
 
 HEAD = ["claim", "verdict", "model effect [95 % CI]", "claimed", "P(holds)", "naive before-after"]
+PSA_HEAD = [
+    "claim",
+    "verdict (seed-only)",
+    "model effect [95 % CI, seed-only]",
+    "claimed",
+    "holds in (share of plausible worlds)",
+    "P(holds), seed-only",
+    "naive before-after",
+]
+
+
+def head(results: Sequence[ClaimResult]) -> list[str]:
+    """The verdict table's columns (the PSA's when any claim has one)."""
+    return PSA_HEAD if _psa(results) else HEAD
+
+
+def _row(r: ClaimResult, row: list[str], psa: bool) -> list[str]:
+    return row if r.psa is not None or not psa else [*row[:4], "n/a", *row[4:]]
 
 
 def figures(results: Sequence[ClaimResult], persona: bool = True) -> dict[str, bytes]:
     """Every figure of a report, by file name."""
     out = {"effects.png": fig_effects(results)}
+    p = fig_psa(results)
+    if p is not None:
+        out["psa.png"] = p
     for r in results:
         out[f"trajectory_{r.claim.id}.png"] = fig_trajectory(r)
         s = fig_screen(r)
@@ -431,15 +551,34 @@ INTRO = (
 )
 
 
+PSA_INTRO = (
+    "The verdicts above are seed-only: the model's parameters stay at their defaults and "
+    "only the random numbers vary. The probabilistic sensitivity analysis (PSA) runs each "
+    "claim again in many plausible worlds, parameter sets drawn from the calibration "
+    "ensemble, with the same seeds in every world. The share of plausible worlds in which "
+    "a claim holds is the headline probability; the switching values say what you would "
+    "have to believe about one parameter for the conclusion to change, and the footing "
+    "whether the parameters it depends on are constrained by the evidence or rest on their "
+    "priors alone (docs/psa.md)."
+)
+
+
 def markdown(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict) -> str:
     """The report as Markdown, linking ``figures/*.png``."""
     lines = ["# carecomplex claims report", "", INTRO, "", _meta_line(meta), ""]
-    lines += ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
-    lines += ["| " + " | ".join(row) + " |" for row in verdict_table(results)]
+    cols, psa = head(results), _psa(results)
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    rows = [_row(r, row, psa) for r, row in zip(results, verdict_table(results), strict=True)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", "![effects](figures/effects.png)", ""]
+    if "psa.png" in figs:
+        lines += ["## Plausible worlds (PSA)", "", PSA_INTRO, "", "![psa](figures/psa.png)", ""]
     for r in results:
         lines += [f"## {r.claim.id}", ""]
         lines += [f"- **{k}:** {v}" for k, v in claim_rows(r)]
+        if r.psa is not None:
+            lines += ["", "PSA (plausible worlds):", ""]
+            lines += [f"- **{k}:** {v}" for k, v in psa_rows(r)]
         lines += ["", f"![trajectory](figures/trajectory_{r.claim.id}.png)", ""]
         if f"screen_{r.claim.id}.png" in figs:
             lines += [f"![screen](figures/screen_{r.claim.id}.png)", ""]
@@ -474,19 +613,28 @@ def html_page(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict
         "dt{font-weight:600;margin-top:.4rem}dd{margin-left:1rem}</style></head><body>",
         "<h1>carecomplex claims report</h1>",
         f"<p>{e(INTRO)}</p><p><small>{e(_meta_line(meta))}</small></p>",
-        "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEAD) + "</tr>",
+        "<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head(results)) + "</tr>",
     ]
-    for row in verdict_table(results):
+    psa = _psa(results)
+    rows = [_row(r, row, psa) for r, row in zip(results, verdict_table(results), strict=True)]
+    for row in rows:
         colour = VERDICT_COLOUR.get(row[1], "#222")
         cells = [f"<td>{e(x)}</td>" for x in row]
         cells[1] = f"<td class='v' style='color:{colour}'>{e(row[1])}</td>"
         parts.append("<tr>" + "".join(cells) + "</tr>")
     parts += ["</table>", _img(figs["effects.png"], "effect intervals")]
+    if "psa.png" in figs:
+        parts += ["<h2>Plausible worlds (PSA)</h2>", f"<p>{e(PSA_INTRO)}</p>"]
+        parts.append(_img(figs["psa.png"], "effects over plausible worlds"))
     for r in results:
         cid = r.claim.id
         parts.append(f"<h2 id='{e(cid)}'>{e(cid)}</h2><dl>")
         parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in claim_rows(r)]
         parts.append("</dl>")
+        if r.psa is not None:
+            parts.append("<h3>PSA (plausible worlds)</h3><dl>")
+            parts += [f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in psa_rows(r)]
+            parts.append("</dl>")
         parts.append(_img(figs[f"trajectory_{cid}.png"], f"trajectory of {cid}"))
         if f"screen_{cid}.png" in figs:
             parts.append(_img(figs[f"screen_{cid}.png"], f"sensitivity screen of {cid}"))
@@ -522,7 +670,43 @@ def _claim_row(r: ClaimResult) -> dict[str, Any]:
         "national_hi": r.national.hi if r.national else math.nan,
         "cohort": r.cohort,
         "moved_by": "; ".join(f"{s.parameter}@{s.multiple:g}" for s in r.screen if s.moves_verdict),
+    } | _psa_columns(r)
+
+
+def _psa_columns(r: ClaimResult) -> dict[str, Any]:
+    """The PSA's columns of a claim's row (none without ``--psa``)."""
+    p = r.psa
+    if p is None:
+        return {}
+    out: dict[str, Any] = {
+        "psa_share_holds": p.share_holds,
+        "psa_mean": p.effect.mean,
+        "psa_lo": p.effect.lo,
+        "psa_hi": p.effect.hi,
+        "psa_draws": int(np.isfinite(p.per_draw).sum()),
+        "psa_seeds": p.seeds,
+        "psa_footing": p.footing,
     }
+    for i in range(3):
+        s = p.switches[i] if i < len(p.switches) else None
+        out[f"switch{i + 1}_parameter"] = s.parameter if s else ""
+        out[f"switch{i + 1}_value"] = s.value if s else math.nan
+        out[f"switch{i + 1}_where"] = s.where if s else ""
+        out[f"switch{i + 1}_sentence"] = s.sentence if s else ""
+    return out
+
+
+def psa_runs(results: Sequence[ClaimResult]) -> Any:
+    """One row per claim x draw x seed of the PSA: ``claim, draw, seed, effect``."""
+    import pandas as pd
+
+    rows = [
+        {"claim": r.claim.id, "draw": d, "seed": s, "effect": e}
+        for r in results
+        if r.psa is not None
+        for d, s, e in r.psa.runs
+    ]
+    return pd.DataFrame(rows, columns=["claim", "draw", "seed", "effect"])
 
 
 def _run_rows(r: ClaimResult) -> list[dict[str, Any]]:
@@ -558,9 +742,9 @@ def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
 def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool = True) -> None:
     """Write the report and its tables into ``out``, all or nothing.
 
-    Files (report.html, report.md, figures/, claims.parquet, runs.parquet, manifest.json)
-    go into a temporary folder first and are then moved into place
-    (:func:`carecomplex.store.staged`).
+    Files (report.html, report.md, figures/, claims.parquet, runs.parquet, manifest.json;
+    with ``--psa`` also claims.csv and psa_runs.parquet) go into a temporary folder first
+    and are then moved into place (:func:`carecomplex.store.staged`).
     """
     import json
 
@@ -576,4 +760,7 @@ def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool =
         (t / "report.html").write_text(html_page(results, figs, meta), encoding="utf-8")
         summary.to_parquet(t / "claims.parquet", index=False)
         runs.to_parquet(t / "runs.parquet", index=False)
+        if _psa(results):
+            summary.to_csv(t / "claims.csv", index=False)
+            psa_runs(results).to_parquet(t / "psa_runs.parquet", index=False)
         (t / "manifest.json").write_text(json.dumps(meta, indent=2, default=str), "utf-8")

@@ -13,12 +13,18 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from carecomplex.calibration.psa import Draws, Switch, footing, ranges, spread, switching_values
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure
 from carecomplex.claims.spec import METRICS, Claim, arms, screen_params
 from carecomplex.stats import Estimate, probability_beyond
+
+PSA_POINT = "psa:"
+"""Point names of the PSA's paired runs: ``psa:<draw>``."""
+DEFAULT_PSA_SEEDS = 2
 
 
 def _at(snap: np.ndarray, week: int) -> int:
@@ -125,6 +131,28 @@ class ClaimResult:
     cohort: float
     seconds: float
     pairs: list[PairResult] = field(repr=False, default_factory=list)
+    psa: PsaResult | None = None
+
+
+@dataclass
+class PsaResult:
+    """A claim over plausible worlds: draws x seeds of the paired effect (``--psa``).
+
+    ``effect`` is the mean effect with the 2.5 and 97.5 percentiles of the paired effects
+    over draws and seeds together; ``per_draw`` each draw's mean effect (seeds averaged);
+    ``share_holds`` the share of draws whose mean effect meets the claim's bound;
+    ``switches`` the switching values of the most influential parameters and
+    ``footing`` whether the verdict rests on calibrated evidence or on priors alone.
+    """
+
+    effect: Estimate
+    per_draw: np.ndarray
+    share_holds: float
+    switches: list[Switch]
+    footing: str
+    draws: dict[str, Any]
+    seeds: int
+    runs: list[tuple[int, int, float]] = field(repr=False, default_factory=list)
 
 
 def _per_seed(
@@ -220,6 +248,54 @@ def tasks(claim: Claim, screen: bool = True) -> list[PairTask]:
     return out
 
 
+def psa_tasks(claim: Claim, drawn: Draws, seeds: int = DEFAULT_PSA_SEEDS) -> list[PairTask]:
+    """The PSA's paired runs: every draw laid over both arms, the claim's first seeds.
+
+    Both arms of a draw share its parameter set and each seed (common random numbers),
+    and every draw uses the same seeds.
+    """
+    from carecomplex.calibration.ensemble import apply
+
+    base, alt = arms(claim)
+    out = []
+    for i, values in enumerate(drawn.values):
+        b, a = apply(base, values), apply(alt, values)
+        out += [PairTask(claim, s, f"{PSA_POINT}{i}", b, a) for s in claim.seeds[:seeds]]
+    return out
+
+
+def holds(claim: Claim, x: Any) -> np.ndarray:
+    """Whether each effect meets the claim's bound (False where not finite)."""
+    a = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(a) & ((a <= claim.bound) if claim.at_most else (a >= claim.bound))
+
+
+def psa_summarise(
+    claim: Claim, by_point: Mapping[str, list[PairResult]], drawn: Draws, seeds: int
+) -> PsaResult:
+    """The claim over plausible worlds: effect spread, share of worlds, switching values."""
+    per_draw = np.full(drawn.n, math.nan)
+    every: list[float] = []
+    runs = []
+    for i in range(drawn.n):
+        pairs = by_point.get(f"{PSA_POINT}{i}", [])
+        e = effects(claim, pairs)
+        runs += [(i, p.seed, float(x)) for p, x in zip(pairs, e, strict=True)]
+        every += e.tolist()
+        finite = e[np.isfinite(e)]
+        if len(finite):
+            per_draw[i] = float(finite.mean())
+    mean, lo, hi = spread(every)
+    est = Estimate(mean, lo, hi, int(np.isfinite(every).sum()))
+    ok = np.isfinite(per_draw)
+    share = float(holds(claim, per_draw[ok]).mean()) if ok.any() else math.nan
+    X = drawn.frame()
+    switches = switching_values(X, per_draw, claim.bound, claim.at_most, ranges(drawn.ensemble))
+    foot = footing(drawn, [s.parameter for s in switches])
+    return PsaResult(est, per_draw, share, switches, foot, drawn.describe(), seeds, runs)
+
+
 def _screen_rows(claim: Claim, default: str, by_point: Mapping[str, list[PairResult]]):
     rows = []
     _, alt = arms(claim)
@@ -247,11 +323,20 @@ def check(
     executor: Executor | None = None,
     screen: bool = True,
     progress: Callable[[PairResult], None] | None = None,
+    psa: Draws | None = None,
+    psa_seeds: int = DEFAULT_PSA_SEEDS,
 ) -> list[ClaimResult]:
-    """Run every paired run the claims need (on ``executor`` if given) and summarise."""
+    """Run every paired run the claims need (on ``executor`` if given) and summarise.
+
+    With ``psa`` (:class:`~carecomplex.calibration.psa.Draws`) each claim also runs in
+    every drawn world with its first ``psa_seeds`` seeds (:func:`psa_tasks`), and its
+    result carries the :class:`PsaResult`.
+    """
     from carecomplex.experiments.simulate import simulate
 
     work = [t for c in claims for t in tasks(c, screen)]
+    if psa is not None:
+        work += [t for c in claims for t in psa_tasks(c, psa, psa_seeds)]
     results: list[PairResult] = simulate(work, measure, executor, progress)
     out = []
     for c in claims:
@@ -266,5 +351,8 @@ def check(
         v, _ = verdict(c, e.lo, e.hi, e.mean)
         rows = _screen_rows(c, v, by_point) if screen else []
         secs = sum(r.seconds for rs in by_point.values() for r in rs)
-        out.append(summarise(c, default, rows, secs))
+        result = summarise(c, default, rows, secs)
+        if psa is not None:
+            result.psa = psa_summarise(c, by_point, psa, min(psa_seeds, len(c.seeds)))
+        out.append(result)
     return out

@@ -92,8 +92,14 @@ def _print_compare(table: Any, base: str, alt: str, n: int, params: Any) -> None
 
     persons, years = params.population.persons, params.run.years
     t = Table(
-        title=f"{alt} vs {base}: {n} paired seeds, {persons:,} persons, {years:g} years",
-        caption=f"diff = {alt} - {base}, mean over seeds with 95 % t interval",
+        title=(
+            f"{alt} vs {base}: {n} paired seeds, {persons:,} persons, {years:g} years "
+            "(seed-only: parameters fixed at the defaults)"
+        ),
+        caption=(
+            f"diff = {alt} - {base}, mean over seeds with 95 % t interval; seed-only: "
+            "parameters fixed at the defaults (--psa N varies them too)"
+        ),
     )
     t.add_column("outcome")
     t.add_column(base, justify="right")
@@ -141,12 +147,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run two scenarios with the same seeds and report paired differences."""
+    from carecomplex.calibration import psa
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
     base = load(args.base, size_overrides(args))
     alt = load(args.alt, size_overrides(args))
+    drawn = psa.from_args(args)  # a bad ensemble stops here, before any run
     console.check_out(args.out)
+    if drawn is not None:
+        return _compare_psa(args, base, alt, seeds, drawn)
     from carecomplex.experiments.simulate import summary_frame, tidy  # after validation
     from carecomplex.stats import paired
 
@@ -172,6 +182,89 @@ def cmd_compare(args: argparse.Namespace) -> int:
     }
     console.write_outputs(Path(args.out), files)
     print(f"{2 * len(seeds)} runs in {secs:.1f} s; outputs in {args.out}")
+    return 0
+
+
+def _print_psa(table: Any, base: str, alt: str, title: str, caption: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, caption=caption)
+    cols = ("outcome", base, alt, "diff mean", "95 % interval", "worlds diff < 0")
+    for col in cols:
+        t.add_column(col, justify="left" if col == "outcome" else "right")
+    idx = table.set_index(["metric", "group"])
+    fmt = console.fmt
+    for metric, group, label in HEADLINE:
+        if (metric, group) not in idx.index:
+            continue
+        r = idx.loc[(metric, group)]
+        share = r["share_below_0"]
+        t.add_row(
+            label,
+            fmt(r[base]),
+            fmt(r[alt]),
+            fmt(r["diff"]),
+            f"[{fmt(r['diff_lo'])}, {fmt(r['diff_hi'])}]",
+            "-" if share != share else f"{share:.0%}",
+        )
+    Console(width=max(100, Console().width)).print(t)
+
+
+def _compare_psa(
+    args: argparse.Namespace, base: Any, alt: Any, seeds: list[int], drawn: Any
+) -> int:
+    """``compare --psa N``: every draw x seed x arm; PSA table, CEAC and long results."""
+    from carecomplex import manifest
+    from carecomplex.calibration import psa
+
+    if base.name == alt.name:
+        alt = type(alt)(alt.name + "_2", alt.description, alt.params, alt.path)
+    arms = {base.name: base.params, alt.name: alt.params}
+    n = drawn.n * len(seeds) * 2
+    t0 = time.perf_counter()
+    with (
+        psa.executor_for(args.scheduler, args.workers or os.cpu_count(), n) as ex,
+        console.progress_bar(args.quiet) as bar,
+    ):
+        task = bar.add_task("PSA runs (first includes JIT compile)", total=n)
+        long = psa.run(arms, drawn, seeds, ex, lambda r: bar.advance(task))
+    secs = time.perf_counter() - t0
+    table = psa.summary(long, base.name, alt.name)
+    persons, years = base.params.population.persons, base.params.run.years
+    _print_psa(
+        table,
+        base.name,
+        alt.name,
+        f"{alt.name} vs {base.name}: PSA, {drawn.n} plausible worlds x {len(seeds)} paired "
+        f"seeds, {persons:,} persons, {years:g} years",
+        f"diff = {alt.name} - {base.name}; mean and 95 % interval over parameters and seeds "
+        f"(draws from {drawn.source}); worlds: share of draws whose mean diff < 0",
+    )
+    dc = psa.per_draw(long, base.name, alt.name, psa.COST_KEY)
+    de = psa.per_draw(long, base.name, alt.name, psa.EFFECT_KEY)
+    dc, de = dc.align(de, join="inner")
+    curve = psa.ceac(dc.to_numpy(), de.to_numpy())
+    title = f"{alt.name} vs {base.name}: {drawn.n} plausible worlds"
+    params = manifest.arm_parameters(
+        {base.name: base.params, alt.name: alt.params}, {base.name: base.path, alt.name: alt.path}
+    )
+    meta = manifest.build(sys.argv, seeds, secs, scenarios=params, psa=drawn.describe())
+    files = {
+        "psa.parquet": long,
+        "psa_draws.parquet": drawn.frame(),
+        "psa_summary.csv": table.to_csv(index=False),
+        "ceac.csv": curve.to_csv(index=False),
+        "ceac.png": psa.ce_figure(dc.to_numpy(), de.to_numpy(), curve, title),
+        "manifest.json": json.dumps(console.json_safe(meta), indent=2),
+    }
+    console.write_outputs(Path(args.out), files)
+    at = curve.set_index("wtp")["p_cost_effective"]
+    shares = ", ".join(
+        f"£{w:,.0f} {at.get(w, float('nan')):.0%}" for w in (0.0, 20_000.0, 30_000.0)
+    )
+    print(f"share of worlds cost-effective at a willingness to pay per wellbeing-year: {shares}")
+    print(f"{n} runs in {secs:.1f} s; outputs in {args.out}")
     return 0
 
 
@@ -272,6 +365,14 @@ def common_options(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def psa_options(p: argparse.ArgumentParser) -> None:
+    """``--psa N``, ``--ensemble``, ``--psa-seed`` and where the PSA's runs go."""
+    from carecomplex.calibration.psa import add_options
+
+    add_options(p)
+    console.executor_options(p)
+
+
 def add_parsers(sub: Any) -> None:
     """Add ``run``, ``compare``, ``sweep`` and ``analyse`` to the subcommand parsers."""
     run = sub.add_parser("run", help="run one scenario over seeds")
@@ -282,6 +383,7 @@ def add_parsers(sub: Any) -> None:
     cmp_.add_argument("base", nargs="?", default="siloed")
     cmp_.add_argument("alt", nargs="?", default="alliance")
     common_options(cmp_, "results/compare")
+    psa_options(cmp_)
     cmp_.set_defaults(func=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (experiments/*.toml)")
     swp.add_argument("file", help="experiment file")

@@ -481,8 +481,196 @@ def _executor(args: argparse.Namespace, n_runs: int) -> Iterator[tuple[Any, int]
         yield None, 1
 
 
+@dataclass
+class PsaDecomposition:
+    """Shapley values per plausible world: ``phi[draw, player, seed, metric]``."""
+
+    players: list[Player]
+    seeds: list[int]
+    metrics: list[str]
+    phi: np.ndarray
+    total: np.ndarray  # [draw, seed, metric]
+    runs: int
+
+
+def decompose_psa(
+    a: Params,
+    b: Params,
+    team: Sequence[Player],
+    seeds: Sequence[int],
+    metrics: Sequence[str],
+    drawn: Any,
+    executor: Any = None,
+    progress: Callable[[Any], None] | None = None,
+) -> PsaDecomposition:
+    """The decomposition in every drawn world (``drawn``: :class:`~.psa.Draws`).
+
+    Each draw is laid over A and B (:func:`~carecomplex.calibration.ensemble.apply`);
+    its distinct coalitions run with every seed (the same seeds in every draw), all draws
+    in one batch on ``executor``; Shapley values are computed per draw and seed.
+    """
+    from carecomplex.calibration.ensemble import apply
+    from carecomplex.experiments.simulate import simulate
+
+    threads = 1 if executor is not None else None
+    plans, runs = [], []
+    for values in drawn.values:
+        params, index = plan(apply(a, values), apply(b, values), team)
+        plans.append((len(runs), len(params), index))
+        runs += [CoalitionRun(p, s, tuple(metrics), threads) for p in params for s in seeds]
+    results = simulate(runs, run_coalition, executor, progress)
+    flat = np.array([[r[m] for m in metrics] for r in results], dtype=np.float64)
+    phis, totals = [], []
+    for start, n, index in plans:
+        distinct = flat[start : start + n * len(seeds)].reshape(n, len(seeds), len(metrics))
+        values = distinct[np.asarray(index)]
+        phis.append(shapley(values))
+        totals.append(values[-1] - values[0])
+    return PsaDecomposition(
+        list(team), list(seeds), list(metrics), np.array(phis), np.array(totals), len(runs)
+    )
+
+
+def psa_frame(d: PsaDecomposition) -> pd.DataFrame:
+    """Per-draw shares: one row per draw x seed x player (and total) x metric."""
+    rows = []
+    names = [p.name for p in d.players] + ["total"]
+    per = np.concatenate([d.phi, d.total[:, None]], axis=1)  # [draw, player+1, seed, metric]
+    for k in range(per.shape[0]):
+        for i, name in enumerate(names):
+            for j, seed in enumerate(d.seeds):
+                for m, metric in enumerate(d.metrics):
+                    rows.append((k, metric, name, seed, float(per[k, i, j, m])))
+    return pd.DataFrame(rows, columns=["draw", "metric", "group", "seed", "value"])
+
+
+def psa_table(d: PsaDecomposition) -> pd.DataFrame:
+    """Per metric: the total and each player's share over plausible worlds.
+
+    Mean and 95 % interval over draws x seeds (2.5 and 97.5 percentiles), and the mean
+    share as a percentage of the mean total.
+    """
+    from carecomplex.calibration.psa import spread
+
+    rows = []
+    for m, metric in enumerate(d.metrics):
+        tm, tlo, thi = spread(d.total[:, :, m].ravel())
+        some = math.isfinite(tm) and tm != 0
+        head = {"metric": metric, "label": label(metric)}
+        rows.append(
+            head
+            | {"group": "total", "value": tm, "lo": tlo, "hi": thi}
+            | {"share_pct": 100.0 if some else math.nan}
+        )
+        for i, p in enumerate(d.players):
+            mean, lo, hi = spread(d.phi[:, i, :, m].ravel())
+            pct = 100.0 * mean / tm if some else math.nan
+            rows.append(
+                head | {"group": p.name, "value": mean, "lo": lo, "hi": hi} | {"share_pct": pct}
+            )
+    return pd.DataFrame(rows)
+
+
+def _print_psa_table(t: pd.DataFrame, title: str, caption: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    fmt = console.fmt
+    out = Table(title=title, caption=caption)
+    for col in ("outcome / group", "effect mean", "95 % interval", "% of total"):
+        out.add_column(col, justify="left" if col == "outcome / group" else "right")
+    for _, sub in t.groupby("metric", sort=False):
+        records = sub.to_dict(orient="records")
+        for i, r in enumerate(records):
+            name = r["label"] if r["group"] == "total" else f"  {r['group']}"
+            out.add_row(
+                name,
+                fmt(r["value"]),
+                f"[{fmt(r['lo'])}, {fmt(r['hi'])}]",
+                _pct(r["share_pct"]),
+                end_section=i == len(records) - 1,
+            )
+    Console(width=max(100, Console().width)).print(out)
+
+
+def _decompose_psa(
+    args: argparse.Namespace, arms: tuple[Any, Any], names: tuple[str, str], team: list, drawn: Any
+) -> int:
+    """``decompose --psa N``: the decomposition in every drawn world."""
+    from carecomplex import manifest
+
+    base, alt = arms
+    seeds = console.parse_seeds(args.seeds)
+    metrics = parse_metrics(args.metrics)
+    params, _ = plan(base.params, alt.params, team)
+    n_runs = len(params) * len(seeds) * drawn.n
+    size = f"{base.params.population.persons:,} persons, {base.params.run.years:g} years"
+    count = (
+        f"{len(team)} groups: {2 ** len(team)} coalitions ({len(params)} distinct) "
+        f"x {len(seeds)} seeds x {drawn.n} draws = {n_runs:,} runs"
+    )
+    if n_runs > args.budget_runs:
+        raise UsageError(
+            f"--budget-runs: {count}, more than {args.budget_runs:,}; name fewer groups, "
+            "use fewer seeds or draws, or raise --budget-runs"
+        )
+    print(f"decompose {names[1]} - {names[0]} (PSA): {count} ({size})", flush=True)
+    t0 = time.perf_counter()
+    with _executor(args, n_runs) as (ex, _), console.progress_bar(args.quiet) as bar:
+        task = bar.add_task("runs (first includes JIT compile)", total=n_runs)
+        d = decompose_psa(
+            base.params,
+            alt.params,
+            team,
+            seeds,
+            metrics,
+            drawn,
+            ex,
+            lambda r: bar.advance(task),
+        )
+    secs = time.perf_counter() - t0
+    t = psa_table(d)
+    _print_psa_table(
+        t,
+        f"{names[1]} vs {names[0]}: PSA, {drawn.n} plausible worlds x {len(seeds)} seeds, {size}",
+        f"Shapley share of {names[1]} - {names[0]} per group; mean and 95 % interval over "
+        f"parameters and seeds (draws from {drawn.source})",
+    )
+    scenarios = manifest.arm_parameters(
+        dict(zip(names, (a.params for a in arms), strict=True)),
+        dict(zip(names, (a.path for a in arms), strict=True)),
+    )
+    meta = manifest.build(
+        sys.argv,
+        d.seeds,
+        secs,
+        scenarios=scenarios,
+        psa=drawn.describe(),
+        decomposition={
+            "base": names[0],
+            "alt": names[1],
+            "method": "exact Shapley values over the groups, per draw and seed; mean and "
+            "2.5-97.5 percentiles over draws x seeds",
+            "groups": {p.name: list(p.levers) for p in d.players},
+            "metrics": d.metrics,
+            "runs": d.runs,
+        },
+    )
+    files = {
+        "psa_shapley.parquet": psa_frame(d),
+        "psa_draws.parquet": drawn.frame(),
+        "decompose_psa.csv": t.to_csv(index=False),
+        "decompose_psa.png": plot(t, *names),
+        "manifest.json": json.dumps(console.json_safe(meta), indent=2),
+    }
+    console.write_outputs(Path(args.out), files)
+    print(f"{n_runs:,} runs in {secs:.1f} s; outputs in {args.out}")
+    return 0
+
+
 def cmd_decompose(args: argparse.Namespace) -> int:
     """Split ``B - A`` of each outcome into the shares of lever groups (Shapley)."""
+    from carecomplex.calibration import psa
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
@@ -495,7 +683,10 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     names = (base.name, alt.name if alt.name != base.name else alt.name + "_2")
     team = players(base.params, alt.params, args.groups)
     metrics = parse_metrics(args.metrics)
+    drawn = psa.from_args(args)  # a bad ensemble stops here, before any run
     console.check_out(args.out)
+    if drawn is not None:
+        return _decompose_psa(args, (base, alt), names, team, drawn)
     params, _ = plan(base.params, alt.params, team)
     n_runs = len(params) * len(seeds)
     size = f"{base.params.population.persons:,} persons, {base.params.run.years:g} years"
@@ -563,6 +754,13 @@ def _write(
     console.write_outputs(Path(args.out), files)
 
 
+def psa_options(p: argparse.ArgumentParser) -> None:
+    """``--psa N``, ``--ensemble``, ``--psa-seed``."""
+    from carecomplex.calibration.psa import add_options
+
+    add_options(p)
+
+
 def add_parser(sub: Any) -> None:
     """Add ``decompose`` to the subcommand parsers."""
     dec = sub.add_parser(
@@ -595,5 +793,6 @@ def add_parser(sub: Any) -> None:
         "--out", default="results/decompose", help="output folder (default %(default)s)"
     )
     console.executor_options(dec)
+    psa_options(dec)
     dec.add_argument("--quiet", action="store_true", help="no progress bar")
     dec.set_defaults(func=cmd_decompose)
