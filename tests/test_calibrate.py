@@ -444,3 +444,76 @@ def test_known_parameter_values_are_recovered(tmp_path):
         assert r.posterior_lo <= value <= r.posterior_hi, (key, value, r.to_dict())
     assert post.loc["crisis.base_rate"].informed, "the targets inform the base rate"
     assert not post.loc["support.reallocation"].informed, "no false precision"
+
+
+# --------------------------------------------------------------------------------------
+# Fuzzing: any mutation of a targets, priors or beliefs file loads or is one clean line.
+# --------------------------------------------------------------------------------------
+
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+def _toml(v: object) -> str:
+    import json
+
+    if v is None:
+        return '""'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return (
+            "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
+        )
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    return json.dumps(v) if isinstance(v, str) else str(v)
+
+
+def _mutate(text: str, line: int, value: object) -> str:
+    lines = text.splitlines()
+    idx = [i for i, s in enumerate(lines) if "=" in s and not s.lstrip().startswith("#")]
+    i = idx[line % len(idx)]
+    key = lines[i].split("=")[0].rstrip()
+    lines[i] = f"{key} = {_toml(value)}"
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["targets", "priors", "beliefs"])
+@given(line=st.integers(0, 500), value=JUNK)
+@pytest.mark.filterwarnings("ignore")
+def test_any_mutated_file_loads_or_is_refused_in_one_line(kind, line, value):
+    import tempfile
+
+    from carecomplex import beliefs
+    from carecomplex.errors import InputError
+    from carecomplex.resources import EXAMPLES, data_path
+
+    src = {
+        "targets": targets.default_path(),
+        "priors": targets.default_path().parent / "priors.toml",
+        "beliefs": data_path(EXAMPLES, "beliefs", "optimistic.toml"),
+    }[kind]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / src.name
+        path.write_text(_mutate(src.read_text(encoding="utf-8"), line, value))
+        (Path(tmp) / "priors.toml").write_text(
+            src.parent.joinpath("priors.toml").read_text(encoding="utf-8")
+            if kind == "targets"
+            else path.read_text()
+        )
+        try:
+            {"targets": targets.load, "priors": targets.load_priors, "beliefs": beliefs.load}[kind](
+                path
+            )
+        except InputError as e:
+            assert "\n" not in str(e) and str(path) in str(e), str(e)

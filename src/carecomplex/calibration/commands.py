@@ -116,6 +116,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if not args.resume:
         (out / SPEC).write_text(json.dumps(spec(t), indent=2))
     t0 = time.perf_counter()
+    before = _stored_simulations(out / "abc.db")
     pool: Any = None
     try:
         if client:
@@ -147,10 +148,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if client:
             client.close()
     secs = time.perf_counter() - t0
-    files = report(history, t, {"base": base, "alt": alt}, secs, workers)
+    session = int(history.total_nr_simulations) - before
+    files = report(history, t, {"base": base, "alt": alt}, secs, workers, session)
     console.write_outputs(out, files)
-    _print(files, history, t, out, secs, workers)
+    _print(files, history, t, out, secs, workers, session)
     return 0
+
+
+def _stored_simulations(db: Path) -> int:
+    """Paired runs already stored in a calibration database (0 if none)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        row = con.execute("select coalesce(sum(nr_samples), 0) from populations").fetchone()
+    return int(row[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -253,7 +266,12 @@ def _defaults(params: Any, keys: list[str]) -> dict[str, float]:
 
 
 def report(
-    history: Any, t: tg.Targets, arms: dict[str, Any], secs: float, workers: int
+    history: Any,
+    t: tg.Targets,
+    arms: dict[str, Any],
+    secs: float,
+    workers: int,
+    session: int = 0,
 ) -> dict[str, Any]:
     """Every output file of a calibration, from its database (see module docstring)."""
     import pyabc
@@ -291,6 +309,8 @@ def report(
             "workers": workers,
             "generations": meta["generations"],
             "simulations": meta["simulations"],
+            "simulations_this_session": session,
+            "simulations_per_hour": 3600.0 * session / secs if secs > 0 and session else None,
             "determinism": "same seed, targets and priors give the same ensemble with any "
             "number of workers (jobs seeded by generation and job number)",
         },
@@ -314,7 +334,13 @@ def report(
 
 
 def _print(
-    files: dict[str, Any], history: Any, t: tg.Targets, out: Path, secs: float, workers: int
+    files: dict[str, Any],
+    history: Any,
+    t: tg.Targets,
+    out: Path,
+    secs: float,
+    workers: int,
+    session: int,
 ) -> None:
     from io import StringIO
 
@@ -351,11 +377,11 @@ def _print(
         )
     con.print(tab)
     n = int(history.total_nr_simulations)
-    rate = 3600.0 * n / secs if secs > 0 else math.nan
+    on = f"{workers} worker{'s' * (workers != 1)}"
+    rate = f", {3600.0 * session / secs:,.0f} per hour" if session and secs > 0 else ""
     print(
-        f"{history.max_t + 1} generations, {n} paired runs in {secs:.1f} s on {workers} "
-        f"worker{'s' * (workers != 1)} ({rate:,.0f} simulations per hour this session); "
-        f"outputs in {out}"
+        f"{history.max_t + 1} generations, {n} paired runs in all; this session {session} "
+        f"in {secs:.1f} s on {on}{rate}; outputs in {out}"
     )
 
 

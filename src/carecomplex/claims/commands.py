@@ -16,10 +16,23 @@ from carecomplex.errors import UsageError
 
 
 def _load_all(args: argparse.Namespace) -> list[Claim]:
-    """Every claim file, with the command line's seeds and persons applied."""
+    """Every claim file, with the command line's seeds, persons and beliefs applied."""
+    from carecomplex.params import merge
+
+    believed: dict[str, Any] = {}
+    if args.beliefs:
+        from carecomplex.beliefs import load as load_beliefs
+
+        if args.psa is not None:
+            raise UsageError(
+                "--beliefs with --psa: choose one (beliefs fix parameters that PSA draws)"
+            )
+        believed = load_beliefs(args.beliefs).overrides()
     loaded = []
     for path in args.files:
         c = load(path)
+        if believed:
+            c = replace(c, parameters=merge(c.parameters, believed))
         if args.seeds is not None:
             c = replace(c, seeds=tuple(console.parse_seeds(args.seeds)))
             if len(c.seeds) < 2:
@@ -50,7 +63,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
     _unique_ids(loaded)
     from carecomplex import manifest
     from carecomplex.claims import report  # after validation: imports numba and matplotlib
+    from carecomplex.experiments.commands import show_beliefs
 
+    believed = show_beliefs(args)
     n = sum(len(tasks(c, not args.no_screen)) for c in loaded)
     if drawn is not None:
         n += sum(len(psa_tasks(c, drawn, _psa_seeds(args))) for c in loaded)
@@ -59,6 +74,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     secs = time.perf_counter() - t0
     claims = {c.id: c.path for c in loaded}
     extra = {"psa": drawn.describe() | {"psa_seeds": _psa_seeds(args)}} if drawn else {}
+    extra |= believed
     meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims, **extra)
     report.write(Path(args.out), results, meta, persona=not args.no_persona)
     for r in results:
@@ -119,6 +135,9 @@ def add_parser(sub: Any) -> None:
     console.executor_options(clm)
     add_options(clm, seeds=True)
     clm.add_argument("--no-screen", action="store_true", help="skip the sensitivity screen")
+    from carecomplex.experiments.commands import beliefs_option
+
+    beliefs_option(clm)
     clm.add_argument("--no-persona", action="store_true", help="skip the persona journey")
     clm.add_argument("--quiet", action="store_true", help="no progress bar")
     clm.set_defaults(func=cmd_claims)

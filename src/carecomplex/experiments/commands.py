@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import console
+from carecomplex.errors import UsageError
 
 HEADLINE = [
     ("cost_total", "complex", "Cost per person-year, complex needs (£)"),
@@ -56,13 +57,42 @@ HEADLINE = [
 
 
 def size_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``--persons`` and ``--years`` options as parameter overrides."""
+    """The ``--persons``, ``--years`` and ``--beliefs`` options as parameter overrides."""
     over: dict[str, Any] = {}
+    if getattr(args, "beliefs", None):
+        from carecomplex.beliefs import load as load_beliefs
+
+        if getattr(args, "psa", None) is not None:
+            raise UsageError(
+                "--beliefs with --psa: choose one (beliefs fix parameters that PSA draws)"
+            )
+        over = load_beliefs(args.beliefs).overrides()
     if args.persons is not None:
         over["population"] = {"persons": args.persons}
     if args.years is not None:
         over["run"] = {"years": args.years}
     return over
+
+
+def show_beliefs(args: argparse.Namespace) -> dict[str, Any]:
+    """Print every assumption of ``--beliefs`` (if given); return them for the manifest."""
+    if not getattr(args, "beliefs", None):
+        return {}
+    from carecomplex.beliefs import assumptions, load, print_assumptions
+
+    b = load(args.beliefs)
+    if not args.quiet:
+        print_assumptions(b)
+    return {"beliefs": {"name": b.name, "file": b.path, "assumptions": assumptions(b)}}
+
+
+def beliefs_option(p: argparse.ArgumentParser) -> None:
+    """``--beliefs NAME|FILE``: world parameters laid over every arm, shown in full."""
+    p.add_argument(
+        "--beliefs",
+        metavar="REF",
+        help="beliefs file or built-in name (optimistic): world parameters for every arm",
+    )
 
 
 def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
@@ -77,13 +107,14 @@ def _run_arms(arms: list, seeds: list[int], quiet: bool) -> tuple[list, float]:
     return results, time.perf_counter() - t0
 
 
-def _manifest(arms: list, seeds: list[int], seconds: float) -> str:
+def _manifest(arms: list, seeds: list[int], seconds: float, extra: dict | None = None) -> str:
     from carecomplex import manifest
 
     params = manifest.arm_parameters(
         {a.name: a.params for a in arms}, {a.name: a.path for a in arms}
     )
-    return json.dumps(manifest.build(sys.argv, seeds, seconds, scenarios=params), indent=2)
+    man = manifest.build(sys.argv, seeds, seconds, scenarios=params, **(extra or {}))
+    return json.dumps(console.json_safe(man), indent=2)
 
 
 def _print_compare(table: Any, base: str, alt: str, n: int, params: Any) -> None:
@@ -162,6 +193,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if base.name == alt.name:
         alt = type(alt)(alt.name + "_2", alt.description, alt.params, alt.path)
+    believed = show_beliefs(args)
     results, secs = _run_arms([base, alt], seeds, args.quiet)
     frame = summary_frame(results)
     table = paired(frame, base.name, alt.name)
@@ -178,7 +210,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "weekly.parquet": tidy(results, "weekly"),
         "services.parquet": tidy(results, "services"),
         "summary.json": json.dumps(console.json_safe(summary), indent=2),
-        "manifest.json": _manifest([base, alt], seeds, secs),
+        "manifest.json": _manifest([base, alt], seeds, secs, believed),
     }
     console.write_outputs(Path(args.out), files)
     print(f"{2 * len(seeds)} runs in {secs:.1f} s; outputs in {args.out}")
@@ -383,6 +415,7 @@ def add_parsers(sub: Any) -> None:
     cmp_.add_argument("base", nargs="?", default="siloed")
     cmp_.add_argument("alt", nargs="?", default="alliance")
     common_options(cmp_, "results/compare")
+    beliefs_option(cmp_)
     psa_options(cmp_)
     cmp_.set_defaults(func=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (experiments/*.toml)")

@@ -442,12 +442,13 @@ def _print(table: pd.DataFrame, jc: dict[str, Any], title: str) -> None:
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Run siloed, alliance and transition with paired seeds; set effects beside evidence."""
-    from carecomplex.experiments.commands import size_overrides
+    from carecomplex.experiments.commands import show_beliefs, size_overrides
     from carecomplex.scenarios import load
 
     seeds = console.parse_seeds(args.seeds)
     arms = [load(name, size_overrides(args)) for name in ("siloed", "alliance", "transition")]
     console.check_out(args.out)
+    believed = show_beliefs(args)
     from carecomplex import manifest
     from carecomplex.experiments.simulate import Run, completed
 
@@ -487,6 +488,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         scenarios=manifest.arm_parameters(
             {a.name: a.params for a in arms}, {a.name: a.path for a in arms}
         ),
+        **believed,
     )
     files = {
         "evidence.csv": table.to_csv(index=False),
@@ -498,7 +500,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
             }
         ).to_csv(index=False),
         "summary.json": json.dumps(console.json_safe(summary), indent=2),
-        "manifest.json": json.dumps(man, indent=2),
+        "manifest.json": json.dumps(console.json_safe(man), indent=2),
         "evidence.png": _plot(table, jc),
     }
     console.write_outputs(out, files)
@@ -512,10 +514,11 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any) -> None:
     """``carecomplex evidence``."""
-    from carecomplex.experiments.commands import common_options
+    from carecomplex.experiments.commands import beliefs_option, common_options
 
     p = sub.add_parser(
         "evidence", help="set the default effects beside the published evidence ranges"
     )
     common_options(p, "results/evidence")
+    beliefs_option(p)
     p.set_defaults(func=cmd_evidence)
