@@ -131,6 +131,8 @@ BAD_TARGETS = [  # (text replaced, replacement, message)
     ("seed = 7", "seed = 7\nspeed = 1", "abc.speed: unknown key"),
     ('priors = "priors.toml"', "priors = 3", "priors: expected a non-empty string"),
     ("[abc]", "abc = 3\n[abcd]", "unknown key"),
+    ("seed = 7", 'seed = 7\nmethod = "mcmc"', "abc.method: expected one of smc, rejection"),
+    ("seed = 7", "seed = 7\nepsilon = 0", "abc.epsilon: expected a number > 0"),
 ]
 BAD_TARGET_ROWS = [
     (target("nonsense", 1.0, 2.0), "target[2].key: unknown baseline statistic"),
@@ -359,6 +361,22 @@ def test_rerun_needs_resume_and_resume_checks_the_targets(inline, tmp_path, caps
     before = ensemble_of(out)
     assert main(["calibrate", str(path), "--out", str(out), "--resume", "--quiet"]) == 0
     pd.testing.assert_frame_equal(ensemble_of(out), before)
+
+
+def test_rejection_keeps_equal_weights_and_only_particles_within_epsilon(tmp_path):
+    import pyabc
+
+    text = TINY.replace("seed = 7", 'seed = 7\nmethod = "rejection"\nepsilon = 0.4')
+    path = write_tiny(tmp_path / "in", text)
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    ens = ensemble.load(out / "ensemble.parquet")
+    assert np.allclose(ens.weights, 1 / 6) and ens.effective_size() == pytest.approx(6)
+    h = pyabc.History(f"sqlite:///{out / 'abc.db'}")
+    assert h.max_t == 0, "rejection is one generation from the prior"
+    assert (h.get_weighted_distances(t=0)["distance"] <= 0.4).all()
+    gens = pd.read_csv(out / "generations.csv")
+    assert gens.epsilon.tolist() == [0.4] and gens.samples.iloc[0] >= 6
 
 
 def generations_stored(db: Path) -> int:

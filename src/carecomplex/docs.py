@@ -58,10 +58,23 @@ def _group_docs() -> dict[str, str]:
     return out
 
 
+CALIBRATED = (
+    "; **calibrated**: posterior median of the shipped ensemble ([calibration.md](calibration.md))"
+)
+
+
+def _calibrated() -> set[str]:
+    """The parameters the shipped calibration fits (from the shipped priors file)."""
+    from carecomplex.calibration.targets import load
+
+    return set(load("default").parameters)
+
+
 def _parameter_sections() -> list[str]:
     """One section and table per parameter group, in declaration order."""
     rows = describe()
     docs = _group_docs()
+    calibrated = _calibrated()
     lines: list[str] = []
     for group in docs:
         lines += ["", f"### `[{group}]`", "", docs[group], ""]
@@ -72,7 +85,8 @@ def _parameter_sections() -> list[str]:
                 f"{_cell(r['lo'])} – {_cell(r['hi'])}",
                 _cell(r["unit"]),
                 _cell(r["doc"]),
-                _cell(r["source"]),
+                _cell(r["source"])
+                + (CALIBRATED if f"{r['group']}.{r['name']}" in calibrated else ""),
             ]
             for r in rows
             if r["group"] == group

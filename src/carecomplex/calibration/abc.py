@@ -1,4 +1,4 @@
-"""ABC-SMC calibration with pyabc, on the same executors as sweeps; durable and resumable.
+"""ABC calibration with pyabc, on the same executors as sweeps; durable and resumable.
 
 Each particle is one paired run (the targets file's two scenarios, one seed, common
 random numbers) with the particle's parameter values laid over both arms
@@ -10,11 +10,14 @@ particle is accepted when every statistic of its run lies in or near its range, 
 posterior is the part of the prior box that the evidence allows (ABC as history matching
 with ranges rather than point values).
 
-pyabc (Klinger, Rickert & Hasenauer 2018) runs ABC-SMC: each generation samples
-particles from the last (perturbed by a multivariate normal kernel), keeps those within
-the generation's epsilon (the median distance of the one before) and reweights them.
-Generations are written to a SQLite database in the output folder as they finish, so a
-killed calibration resumes from its last finished generation (``--resume``).
+pyabc (Klinger, Rickert & Hasenauer 2018) runs either method of ``[abc]``:
+``rejection`` (one generation from the prior, particles within a fixed epsilon, equal
+weights: the shipped calibration, see docs/calibration.md for why) or ``smc`` (ABC-SMC:
+each generation samples particles from the last, perturbed by a multivariate normal
+kernel, keeps those within the generation's epsilon, the median distance of the one
+before, and reweights them by prior / proposal density). Generations are written to a
+SQLite database in the output folder as they finish, so a killed calibration resumes
+from its last finished generation (``--resume``).
 
 Reproducibility: pyabc's own samplers reseed each job from the operating system. Here
 every job draws from a generator seeded by (calibration seed, generation, job number)
@@ -247,13 +250,15 @@ def build(targets: Targets, base: Any, alt: Any, smp: Any) -> Any:
     """The pyabc ``ABCSMC`` object (same for a new and a resumed calibration)."""
     import pyabc
 
+    s = targets.settings
+    eps = pyabc.ListEpsilon([s.epsilon]) if s.method == "rejection" else pyabc.MedianEpsilon()
     return pyabc.ABCSMC(
         ParticleModel(targets.targets, targets.priors, base, alt),
         prior_distribution(targets),
         RangeDistance(targets.targets),
-        population_size=targets.settings.population_size,
+        population_size=s.population_size,
         sampler=smp,
-        eps=pyabc.MedianEpsilon(),
+        eps=eps,
     )
 
 
@@ -291,13 +296,13 @@ def run(
     else:
         abc.new(db, observed(targets.targets))
     done = abc.history.max_t + 1
-    left = s.generations - done
+    left = (1 if s.method == "rejection" else s.generations) - done
     if left <= 0 or _converged(abc.history, s):
         return abc.history
     if on_generation is not None:
         _watch(abc, on_generation)
     abc.run(
-        minimum_epsilon=s.min_epsilon,
+        minimum_epsilon=s.min_epsilon if s.method == "smc" else 0.0,
         max_nr_populations=left,
         max_total_nr_simulations=s.max_simulations,
     )
@@ -311,6 +316,8 @@ def _converged(history: Any, s: Any) -> bool:
     pops = history.get_all_populations()
     last = pops[pops["t"] == history.max_t]
     eps = float(last["epsilon"].iloc[0]) if len(last) else math.inf
+    if s.method == "rejection":
+        return True
     return eps <= s.min_epsilon or history.total_nr_simulations >= s.max_simulations
 
 

@@ -1,4 +1,4 @@
-"""The ``calibrate`` subcommand: ABC-SMC against a targets file, then its report.
+"""The ``calibrate`` subcommand: ABC (rejection or SMC) against a targets file, then its report.
 
 ``carecomplex calibrate [TARGETS] --out DIR`` validates the targets, priors and
 scenarios, runs (or with ``--resume`` continues) the calibration into ``DIR/abc.db`` on
@@ -98,7 +98,7 @@ def _check_resume(out: Path, t: tg.Targets, resume: bool) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Calibrate the model to a targets file by ABC-SMC; write the ensemble and its report."""
+    """Calibrate the model to a targets file by ABC; write the ensemble and its report."""
     from carecomplex.scenarios import load as load_scenario
 
     t = settings_from_args(tg.load(args.targets, args.priors), args)
@@ -385,21 +385,49 @@ def _print(
     )
 
 
+def _epsilon(text: str) -> float:
+    """An argparse type: a finite epsilon >= 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return v
+
+
 def add_parser(sub: Any) -> None:
     """Add ``calibrate`` to the subcommand parsers."""
-    p = sub.add_parser("calibrate", help="calibrate to a targets file by ABC-SMC (pyabc)")
+    p = sub.add_parser("calibrate", help="calibrate to a targets file by ABC (pyabc)")
     p.add_argument(
         "targets", nargs="?", default="default", help="targets file (default: the shipped one)"
     )
     p.add_argument("--out", required=True, help="output folder (holds abc.db while it runs)")
-    p.add_argument("--priors", help="priors file (default: the one the targets file names)")
-    p.add_argument("--population", type=console.bounded_int(2, 100_000), help="particles")
-    p.add_argument("--generations", type=console.bounded_int(1, 1000), help="at most")
-    p.add_argument("--max-simulations", type=console.bounded_int(1, 10**9), help="at most")
-    p.add_argument("--min-epsilon", type=float, help="stop below this distance quantile")
-    p.add_argument("--seed", type=console.bounded_int(0, 2**32 - 1), help="ABC seed")
-    p.add_argument("--persons", type=console.positive_int, help="population size per run")
-    p.add_argument("--years", type=console.years, help="measured years per run")
+    p.add_argument("--priors", metavar="FILE", help="priors file (default: the targets file's)")
+    p.add_argument(
+        "--population",
+        type=console.bounded_int(2, 100_000),
+        metavar="N",
+        help="particles per generation (default: the targets file's [abc])",
+    )
+    p.add_argument("--generations", type=console.bounded_int(1, 1000), metavar="N", help="at most")
+    p.add_argument(
+        "--max-simulations",
+        type=console.bounded_int(1, 10**9),
+        metavar="N",
+        help="stop after this many paired runs in all",
+    )
+    p.add_argument(
+        "--min-epsilon",
+        type=_epsilon,
+        metavar="X",
+        help="stop when a generation's epsilon falls below X (range widths)",
+    )
+    p.add_argument(
+        "--seed", type=console.bounded_int(0, 2**32 - 1), metavar="S", help="calibration seed"
+    )
+    p.add_argument("--persons", type=console.positive_int, metavar="N", help="persons per run")
+    p.add_argument("--years", type=console.years, metavar="Y", help="measured years per run")
     p.add_argument("--resume", action="store_true", help="continue a killed calibration")
     console.executor_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -42,6 +42,9 @@ BASELINE_KEYS = (
 """The statistics a target may name (measured by :mod:`carecomplex.experiments.evidence`)."""
 
 DISTS = ("uniform", "loguniform")
+METHODS = ("smc", "rejection")
+"""``smc``: ABC-SMC, epsilon the median distance of the generation before;
+``rejection``: one generation from the prior at a fixed ``epsilon`` (equal weights)."""
 LEVER_GROUPS = ("regime", "history", "transition", "run", "population")
 """Groups a prior may not name: policy levers, run length and population size."""
 
@@ -118,6 +121,8 @@ class Settings:
     min_epsilon: float = 0.05
     max_simulations: int = 3000
     seed: int = 1
+    method: str = "smc"
+    epsilon: float = 0.06
     base: str = "siloed"
     alt: str = "alliance"
     persons: int = 4000
@@ -298,7 +303,15 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
     _unknown(
         path,
         abc,
-        {"population_size", "generations", "min_epsilon", "max_simulations", "seed"},
+        {
+            "population_size",
+            "generations",
+            "min_epsilon",
+            "max_simulations",
+            "seed",
+            "method",
+            "epsilon",
+        },
         "abc.",
     )
     raw = data.get("target", [])
@@ -319,6 +332,8 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
         min_epsilon=_num(path, abc, "min_epsilon", "abc.", d.min_epsilon),
         max_simulations=_int(path, abc, "max_simulations", 1, 10**9, d.max_simulations),
         seed=_int(path, abc, "seed", 0, 2**32 - 1, d.seed),
+        method=_str(path, abc, "method", "abc.", d.method),
+        epsilon=_num(path, abc, "epsilon", "abc.", d.epsilon),
         base=_str(path, sim, "base", "simulation.", d.base),
         alt=_str(path, sim, "alt", "simulation.", d.alt),
         persons=_int(path, sim, "persons", 10, 5_000_000, d.persons),
@@ -326,6 +341,10 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
     )
     if settings.min_epsilon < 0:
         raise CalibrationError.at(path, "abc.min_epsilon", "expected a number >= 0")
+    if settings.method not in METHODS:
+        raise CalibrationError.at(path, "abc.method", f"expected one of {', '.join(METHODS)}")
+    if settings.epsilon <= 0:
+        raise CalibrationError.at(path, "abc.epsilon", "expected a number > 0")
     ppath = Path(priors) if priors is not None else path.parent / _str(path, data, "priors", "")
     return Targets(
         name=_str(path, data, "name", "", path.stem),

@@ -78,7 +78,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
     meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims, **extra)
     report.write(Path(args.out), results, meta, persona=not args.no_persona)
     for r in results:
-        print(f"{r.claim.id}: seed-only (parameters at the defaults): {r.verdict} ({r.reason})")
+        at = f"the '{believed['beliefs']['name']}' beliefs" if believed else "the defaults"
+        print(f"{r.claim.id}: seed-only (parameters at {at}): {r.verdict} ({r.reason})")
         if r.psa is not None:
             print(f"{r.claim.id}: PSA: {report.psa_line(r)}")
     print(f"{n} paired runs in {secs:.1f} s; report in {Path(args.out) / 'report.html'}")

@@ -117,7 +117,9 @@ def _manifest(arms: list, seeds: list[int], seconds: float, extra: dict | None =
     return json.dumps(console.json_safe(man), indent=2)
 
 
-def _print_compare(table: Any, base: str, alt: str, n: int, params: Any) -> None:
+def _print_compare(
+    table: Any, base: str, alt: str, n: int, params: Any, where: str = "the defaults"
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -125,11 +127,11 @@ def _print_compare(table: Any, base: str, alt: str, n: int, params: Any) -> None
     t = Table(
         title=(
             f"{alt} vs {base}: {n} paired seeds, {persons:,} persons, {years:g} years "
-            "(seed-only: parameters fixed at the defaults)"
+            f"(seed-only: parameters fixed at {where})"
         ),
         caption=(
             f"diff = {alt} - {base}, mean over seeds with 95 % t interval; seed-only: "
-            "parameters fixed at the defaults (--psa N varies them too)"
+            f"parameters fixed at {where} (--psa N varies them too)"
         ),
     )
     t.add_column("outcome")
@@ -197,7 +199,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     results, secs = _run_arms([base, alt], seeds, args.quiet)
     frame = summary_frame(results)
     table = paired(frame, base.name, alt.name)
-    _print_compare(table, base.name, alt.name, len(seeds), base.params)
+    where = f"the '{believed['beliefs']['name']}' beliefs" if believed else "the defaults"
+    _print_compare(table, base.name, alt.name, len(seeds), base.params, where)
     summary = {
         "base": base.name,
         "alt": alt.name,
