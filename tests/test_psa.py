@@ -222,6 +222,18 @@ def test_compare_psa_is_reproducible(compare_psa: Path, tmp_path: Path) -> None:
     assert (out / "psa_summary.csv").read_text() == (compare_psa / "psa_summary.csv").read_text()
 
 
+def test_compare_psa_says_what_you_would_have_to_believe(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "believe"
+    argv = ["compare", "--psa", "4", "--ensemble", "prior", "--psa-seed", "3"]
+    assert main([*argv, *SMALL, "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if "what you would have to believe" in x)
+    long = pd.read_parquet(out / "psa.parquet")
+    share = float((psa.per_draw(long, "siloed", "alliance", psa.COST_KEY) < 0).mean())
+    assert f"costs less (complex needs, per person-year) in {share:.0%}" in line
+    assert "rests on priors alone" in line
+
+
 def test_decompose_psa_shares_add_up_in_every_world(tmp_path: Path) -> None:
     out = tmp_path / "dec"
     argv = ["decompose", "--psa", "2", "--ensemble", "prior", "--groups", "budget,rest"]

@@ -299,8 +299,27 @@ def _compare_psa(
         f"£{w:,.0f} {at.get(w, float('nan')):.0%}" for w in (0.0, 20_000.0, 30_000.0)
     )
     print(f"share of worlds cost-effective at a willingness to pay per wellbeing-year: {shares}")
+    for line in _cost_switches(drawn, dc, alt.name):
+        print(line)
     print(f"{n} runs in {secs:.1f} s; outputs in {args.out}")
     return 0
+
+
+def _cost_switches(drawn: Any, dc: Any, alt: str) -> list[str]:
+    """'What you would have to believe' for ``alt`` to cost less (switching values)."""
+    from carecomplex.calibration import psa
+
+    X = drawn.frame().set_index("draw").loc[dc.index].reset_index()
+    switches = psa.switching_values(X, dc.to_numpy(), 0.0, True, psa.ranges(drawn.ensemble))
+    if not switches:
+        return []
+    share = float((dc < 0).mean())
+    foot = psa.footing(drawn, [s.parameter for s in switches])
+    head = (
+        f"{alt} costs less (complex needs, per person-year) in {share:.0%} of plausible "
+        f"worlds; what you would have to believe for that to flip: "
+    )
+    return [head + "; ".join(s.sentence for s in switches) + f"; {foot}"]
 
 
 def _print_pooled(table: Any, title: str) -> None:
