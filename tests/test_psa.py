@@ -111,7 +111,7 @@ def test_footing_follows_the_informed_parameters(tmp_path: Path) -> None:
     assert psa.footing(d, [key]) == "rests on calibrated evidence"
     loose = "life.scar"
     assert psa.footing(d, [key, loose]) == (
-        f"rests partly on priors (the targets do not constrain {loose})"
+        f"rests partly on priors (the targets narrow none of {loose} on its own)"
     )
     assert psa.footing(d, [loose]).startswith("rests on priors alone")
 

@@ -200,9 +200,15 @@ def _wq(x: np.ndarray, w: np.ndarray, q: float) -> float:
 def fit_table(history: Any, t: tg.Targets) -> pd.DataFrame:
     """Each target's range beside its simulated statistic, final generation and prior."""
     rows = []
-    gens = {"posterior": history.max_t, "prior": 0}
-    stats = {}
+    # The prior predictive is generation 0 of ABC-SMC (accepted at the first, loose
+    # epsilon); a rejection calibration has one generation and no stored prior
+    # predictive (its acceptance rate says what share of the prior the targets allow).
+    gens = {"posterior": history.max_t, "prior": 0 if history.max_t > 0 else None}
+    stats: dict[str, Any] = {}
     for name, g in gens.items():
+        if g is None:
+            stats[name] = None
+            continue
         w, ss = history.get_weighted_sum_stats(t=g)
         stats[name] = (np.asarray(w, dtype=np.float64) / np.sum(w), ss)
     for tar in t.targets:
@@ -213,7 +219,12 @@ def fit_table(history: Any, t: tg.Targets) -> pd.DataFrame:
             "range_lo": tar.lo,
             "range_hi": tar.hi,
         }
-        for name, (w, ss) in stats.items():
+        for name, got in stats.items():
+            if got is None:
+                for col in ("median", "lo", "hi", "inside"):
+                    row[f"{name}_{col}"] = math.nan
+                continue
+            w, ss = got
             x = np.array([s.get(tar.name, math.nan) for s in ss], dtype=np.float64)
             row[f"{name}_median"] = _wq(x, w, 0.5)
             row[f"{name}_lo"] = _wq(x, w, 0.05)
@@ -361,7 +372,7 @@ def _print(
             f"{fmt(r['range_lo'])} .. {fmt(r['range_hi'])}{u}",
             f"{fmt(r['posterior_median'])} [{fmt(r['posterior_lo'])}, {fmt(r['posterior_hi'])}]",
             f"{r['posterior_inside']:.0%}",
-            f"{r['prior_inside']:.0%}",
+            f"{r['prior_inside']:.0%}" if math.isfinite(r["prior_inside"]) else "-",
         )
     con.print(tab)
     tab = Table(title="Posterior of the calibrated parameters")

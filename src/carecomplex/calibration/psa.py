@@ -557,8 +557,11 @@ def footing(d: Draws, influential: Sequence[str]) -> str:
     if not loose:
         return "rests on calibrated evidence"
     if len(loose) == len(keys):
-        return f"rests on priors alone (the targets do not constrain {', '.join(loose)})"
-    return f"rests partly on priors (the targets do not constrain {', '.join(loose)})"
+        return (
+            f"rests on priors alone (the targets narrow none of {', '.join(loose)} on its "
+            "own; at most their combinations)"
+        )
+    return f"rests partly on priors (the targets narrow none of {', '.join(loose)} on its own)"
 
 
 __all__ = [

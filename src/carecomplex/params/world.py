@@ -91,7 +91,7 @@ class LifeParams:
         "fraction",
         "Share of need reduced by support that lowers the set point (durable recovery).",
     )
-    scar: float = param(0.007, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
+    scar: float = param(0.00608, 0.0, 0.5, "need", "Set-point rise after a crisis (scarring).")
     resilience_buffer: float = param(
         0.5, 0.0, 1.0, "fraction", "Share of a life shock absorbed at full personal resilience."
     )
@@ -133,23 +133,23 @@ class LifeParams:
 class CrisisParams:
     """Crisis presentations, deaths and their drivers."""
 
-    base_rate: float = param(0.006, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
+    base_rate: float = param(0.00638, 0.0, 0.2, "1/week", "Crisis hazard of a person with no need.")
     need_slope: float = param(
-        5.0,
+        4.94,
         0.0,
         15.0,
         "log-hazard per need",
         "Log-hazard increase per unit of weighted need (complexity raises crises).",
     )
     complexity_slope: float = param(
-        0.05,
+        0.075,
         0.0,
         5.0,
         "log-hazard",
         "Extra log-hazard per high-need domain (need above high_need), beyond the first.",
     )
     trust_protection: float = param(
-        0.2,
+        0.205,
         0.0,
         0.9,
         "fraction",
@@ -161,7 +161,7 @@ class CrisisParams:
         0.2, 0.0, 0.9, "fraction", "Crisis hazard reduction at full family support."
     )
     discharge_risk: float = param(
-        7.0,
+        6.74,
         0.0,
         10.0,
         "fraction",
@@ -181,7 +181,7 @@ class CrisisParams:
         0.04, 0.0, 0.5, "need", "Need added to the crisis domain by a crisis."
     )
     base_mortality: float = param(
-        0.000025, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
+        2.29e-05, 0.0, 0.01, "1/week", "Weekly death hazard of a person with no need."
     )
     mortality_slope: float = param(
         4.0,
@@ -191,7 +191,7 @@ class CrisisParams:
         "Log-hazard increase of death per unit of physical-health and substance need.",
     )
     crisis_death: float = param(
-        0.0012, 0.0, 0.1, "probability", "Probability that a crisis ends in death (avoidable)."
+        0.00108, 0.0, 0.1, "probability", "Probability that a crisis ends in death (avoidable)."
     )
     custody_prison: float = param(
         0.3, 0.0, 1.0, "probability", "Probability that a police custody leads to a prison stay."
@@ -290,7 +290,7 @@ class CrisisParams:
         "outcomes; Duty to Refer shows mixed results).",
     )
     proven_share: float = param(
-        0.6,
+        0.584,
         0.0,
         1.0,
         "probability",
@@ -596,7 +596,7 @@ class SupportParams:
         "at full trust discloses to the worker.",
     )
     reallocation: float = param(
-        0.006,
+        0.00571,
         0.0,
         1.0,
         "1/week",
@@ -684,7 +684,7 @@ class HousingParams:
         "private rented access), in any regime.",
     )
     relief: float = param(
-        0.35,
+        0.362,
         0.0,
         1.0,
         "need",
@@ -712,7 +712,7 @@ class HousingParams:
         "MHCLG Housing First pilots evaluation 2024; Tinland et al. 2020",
     )
     exit_ordinary: float = param(
-        0.004,
+        0.00429,
         0.0,
         0.1,
         "1/week",
@@ -794,7 +794,7 @@ class TreatmentParams:
         0.45, 0.0, 1.0, "need", "Substance need above which a worker refers to treatment."
     )
     referral_rate: float = param(
-        0.6,
+        0.59,
         0.0,
         1.0,
         "1/week",
