@@ -70,7 +70,9 @@ def main() -> None:
     from carecomplex.calibration.targets import load
 
     t = load("default")
-    weeks = round(t.settings.years * 52) + 5 * 52  # measured weeks + the shared history
+    from carecomplex.params import Params
+
+    weeks = round(t.settings.years * 52) + Params().run.burn_in  # measured + burn-in weeks
     counts = [1, args.workers] if args.workers > 1 else [1]
     rows: dict[int, list[dict[str, float]]] = {w: [] for w in counts}
     load_before = os.getloadavg()

@@ -8,7 +8,8 @@
 #   - numba's cache goes to the user cache directory: the first start compiles and
 #     writes it, the second reuses it (no cache misses; both start-up times printed);
 #   - `carecomplex run siloed`, `carecomplex examples`, a tiny `carecomplex sweep` on a
-#     Dask LocalCluster whose workers import the installed package, and
+#     Dask LocalCluster whose workers import the installed package, `carecomplex compare`
+#     with `--psa` (the shipped ensemble) and `--beliefs optimistic`, and
 #     `carecomplex claims` on a shipped claim all run, and their manifests carry the
 #     package version and model_version.
 # Usage: scripts/check-wheel.sh [WORKDIR]  (default: a new folder under /tmp, removed
@@ -31,7 +32,10 @@ wheel, sdist = sys.argv[1:]
 names = zipfile.ZipFile(wheel).namelist()
 print(f"{os.path.basename(wheel)}: {os.path.getsize(wheel):,} bytes, {len(names)} files")
 need = ["carecomplex/scenarios/siloed.toml", "carecomplex/examples/quick.toml",
-        "carecomplex/examples/claims/brian.toml"]
+        "carecomplex/examples/claims/brian.toml", "carecomplex/data/ensemble.parquet",
+        "carecomplex/examples/calibration/targets.toml",
+        "carecomplex/examples/calibration/priors.toml",
+        "carecomplex/examples/beliefs/optimistic.toml"]
 missing = [n for n in need if n not in names]
 assert not missing, f"wheel lacks {missing}"
 top = tarfile.open(sdist).getnames()[0].split("/")[0]
@@ -140,6 +144,11 @@ EOF
   python "$tmp/cluster_sweep.py" "$site"
   python -c 'import json, sys; m = json.load(open("sweep/manifest.json")); assert m["carecomplex"] == sys.argv[1], m' \
     "$version"
+  echo "== carecomplex compare --psa (the shipped ensemble) and --beliefs (the built-in optimistic)"
+  carecomplex compare --psa 2 --persons 300 --years 1 --seeds 1 --workers 1 --quiet --out psa
+  test -s psa/ceac.csv
+  carecomplex compare --beliefs optimistic --persons 300 --years 1 --seeds 2 --quiet --out beliefs
+  python -c 'import json; m = json.load(open("beliefs/manifest.json")); assert m["beliefs"]["name"] == "optimistic", m'
   echo "== carecomplex claims on a shipped claim"
   carecomplex claims examples/claims/regression_to_the_mean.toml --persons 300 --seeds 2 \
     --no-screen --no-persona --workers 1 --quiet --out claims

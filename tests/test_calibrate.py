@@ -379,6 +379,24 @@ def test_rejection_keeps_equal_weights_and_only_particles_within_epsilon(tmp_pat
     assert gens.epsilon.tolist() == [0.4] and gens.samples.iloc[0] >= 6
 
 
+def test_a_generation_that_cannot_finish_stops_at_the_budget(tmp_path, capsys):
+    text = TINY.replace("seed = 7", 'seed = 7\nmethod = "rejection"\nepsilon = 1e-9')
+    text = text.replace("[abc]", "[abc]\nmax_simulations = 5")
+    path = write_tiny(tmp_path / "in", text.replace(target("ae", 3.0, 5.0), target("ae", 90, 99)))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--max-simulations: 5 paired runs" in err, err
+
+
+def test_too_few_years_for_the_targets_is_refused(tmp_path, capsys):
+    argv = ["calibrate", "--out", str(tmp_path / "o"), "--years", "2", "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--years: cost_years3_5 needs at least 5 measured years, got 2" in err
+    assert not (tmp_path / "o").exists()
+
+
 def generations_stored(db: Path) -> int:
     if not db.exists():
         return 0

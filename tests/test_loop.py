@@ -93,13 +93,18 @@ def test_the_kim_loop_is_a_loop(quality: str, monkeypatch) -> None:
 
 @pytest.mark.parametrize("quality", list(KIM))
 def test_each_link_moves_the_run(quality: str) -> None:
-    """Switching off the links of a quality changes the run (each link has an effect)."""
+    """Switching off the links of a quality changes the run (each link has an effect).
+
+    The run is its events and its costs: at 300 persons for a year, the thinking links
+    (match of support to need, shared learning) move the costs but, at model 3's
+    defaults, no event count (at 600 persons they move both).
+    """
     p = _small("alliance")
     off: dict[str, dict[str, float]] = {}
     for g, f in LINKS[quality]:
         off.setdefault(g, {})[f] = 0.0
     a, b = _run(p), _run(_with(p, **off))
-    assert not np.array_equal(a.events, b.events)
+    assert not (np.array_equal(a.events, b.events) and np.array_equal(a.ledger, b.ledger))
 
 
 def _burnout(m: CareModel) -> float:

@@ -192,6 +192,10 @@ def seeded_job(
     return out
 
 
+class BudgetError(RuntimeError):
+    """The calibration's simulation budget is spent in the middle of a generation."""
+
+
 class SeededExecutor:
     """Wraps an executor: each pyabc job is run by :func:`seeded_job` with its seed.
 
@@ -199,14 +203,34 @@ class SeededExecutor:
     progress bar).
     """
 
-    def __init__(self, executor: Executor, seed: int, on_done: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        executor: Executor,
+        seed: int,
+        on_done: Callable[[int], None] | None = None,
+        limit: float = math.inf,
+    ):
         self.executor = executor
         self.seed = seed
         self.generation = 0
         self.on_done = on_done
+        self.limit = limit
+        self.submitted = 0
 
     def submit(self, fn: Callable, pickled: bytes, batch_size: int, job_ids: list[int]) -> Any:
-        """Submit one pyabc job (``fn`` is pyabc's unseeded job function, replaced)."""
+        """Submit one pyabc job (``fn`` is pyabc's unseeded job function, replaced).
+
+        Raises :class:`BudgetError` once ``limit`` jobs were submitted: pyabc checks its
+        own simulation budget only between generations, so a generation in which no
+        particle can come within epsilon would otherwise never end.
+        """
+        if self.submitted >= self.limit:
+            raise BudgetError(
+                f"{self.submitted} paired runs in this session without enough particles "
+                f"within epsilon in generation {self.generation + 1}: raise --max-simulations "
+                "or epsilon, or check that the targets can be met"
+            )
+        self.submitted += len(job_ids)
         f = self.executor.submit(
             seeded_job, pickled, batch_size, job_ids, self.seed, self.generation
         )
@@ -216,7 +240,13 @@ class SeededExecutor:
         return f
 
 
-def sampler(executor: Executor, workers: int, seed: int, on_done: Callable | None = None) -> Any:
+def sampler(
+    executor: Executor,
+    workers: int,
+    seed: int,
+    on_done: Callable | None = None,
+    limit: float = math.inf,
+) -> Any:
     """A pyabc sampler on ``executor`` with seeded jobs (see module docstring)."""
     from pyabc.sampler import ConcurrentFutureSampler
 
@@ -227,7 +257,8 @@ def sampler(executor: Executor, workers: int, seed: int, on_done: Callable | Non
             self.client.generation = t
             return super().sample_until_n_accepted(n, simulate_one, t, **kwargs)
 
-    s = SeededSampler(SeededExecutor(executor, seed, on_done), client_max_jobs=max(1, workers))
+    ex = SeededExecutor(executor, seed, on_done, limit)
+    s = SeededSampler(ex, client_max_jobs=max(1, workers))
     s.show_progress = False
     return s
 
@@ -295,6 +326,12 @@ def run(
         abc.load(db, 1)
     else:
         abc.new(db, observed(targets.targets))
+    # A hard cap on jobs: pyabc checks max_simulations only between generations, so a
+    # generation in which no particle comes within epsilon would never end. Rejection
+    # has one generation: its budget is the cap. ABC-SMC may finish the generation in
+    # which it passes the budget, up to twice the budget.
+    cap = s.max_simulations * (1 if s.method == "rejection" else 2)
+    smp.client.limit = max(0, cap - int(abc.history.total_nr_simulations))
     done = abc.history.max_t + 1
     left = (1 if s.method == "rejection" else s.generations) - done
     if left <= 0 or _converged(abc.history, s):
@@ -333,6 +370,7 @@ def _watch(abc: Any, on_generation: Callable[[int, float], None]) -> None:
 
 
 __all__ = [
+    "BudgetError",
     "InlineExecutor",
     "ParticleModel",
     "RangeDistance",

@@ -52,7 +52,15 @@ def settings_from_args(t: tg.Targets, args: argparse.Namespace) -> tg.Targets:
         "years": args.years,
     }
     over = {k: v for k, v in over.items() if v is not None}
-    return dataclasses.replace(t, settings=dataclasses.replace(t.settings, **over))
+    out = dataclasses.replace(t, settings=dataclasses.replace(t.settings, **over))
+    short = tg.years_short(out.targets, out.settings.years)
+    if short:
+        raise UsageError(f"--years: {short}")
+    return out
+
+
+RESUMABLE = ("max_simulations", "generations")
+"""Settings a resumed calibration may change (to let it run further)."""
 
 
 def spec(t: tg.Targets) -> dict[str, Any]:
@@ -88,12 +96,14 @@ def _check_resume(out: Path, t: tg.Targets, resume: bool) -> None:
             b = new[key]
             if key != "settings":
                 a, b = a.get("sha256"), b["sha256"]
-            elif a != b:
-                diff = sorted(k for k in b if a.get(k) != b[k])
+            elif {k: v for k, v in a.items() if k not in RESUMABLE} != {
+                k: v for k, v in b.items() if k not in RESUMABLE
+            }:
+                diff = sorted(k for k in b if a.get(k) != b[k] and k not in RESUMABLE)
                 raise UsageError(
                     f"--resume: settings differ from the stored calibration's ({', '.join(diff)})"
                 )
-            if a != b:
+            if key != "settings" and a != b:
                 raise UsageError(f"--resume: the {key} file changed since the calibration began")
 
 
@@ -129,7 +139,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             executor = None
         with console.progress_bar(args.quiet) as bar:
             task = bar.add_task("simulations", total=s.max_simulations)
-            history = abc.run(
+            history = _run_within_budget(
+                abc,
                 t,
                 base.params,
                 alt.params,
@@ -153,6 +164,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     console.write_outputs(out, files)
     _print(files, history, t, out, secs, workers, session)
     return 0
+
+
+def _run_within_budget(abc: Any, *args: Any, **kwargs: Any) -> Any:
+    """``abc.run(...)``; a spent simulation budget becomes a one-line usage error."""
+    try:
+        return abc.run(*args, **kwargs)
+    except abc.BudgetError as e:
+        raise UsageError(f"--max-simulations: {e}") from None
 
 
 def _stored_simulations(db: Path) -> int:

@@ -41,6 +41,9 @@ BASELINE_KEYS = (
 )
 """The statistics a target may name (measured by :mod:`carecomplex.experiments.evidence`)."""
 
+NEEDS_YEARS = {"cost_years3_5": 5.0, "drift": 3.0, "cost_year1": 1.0}
+"""Measured years a statistic needs (years 3-5; a trend over at least 3 whole years)."""
+
 DISTS = ("uniform", "loguniform")
 METHODS = ("smc", "rejection")
 """``smc``: ABC-SMC, epsilon the median distance of the generation before;
@@ -149,6 +152,15 @@ class Targets:
     def parameters(self) -> list[str]:
         """The calibrated parameters, ``group.name``, in file order."""
         return [p.key for p in self.priors]
+
+
+def years_short(targets: tuple[Target, ...], years: float) -> str:
+    """Why ``years`` measured years are too few for ``targets`` ('' if they are enough)."""
+    need = {t.key: NEEDS_YEARS[t.key] for t in targets if t.key in NEEDS_YEARS}
+    if not need or years >= max(need.values()):
+        return ""
+    key = max(need, key=need.__getitem__)
+    return f"{key} needs at least {need[key]:g} measured years, got {years:g}"
 
 
 def default_path() -> Path:
@@ -345,6 +357,9 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
         raise CalibrationError.at(path, "abc.method", f"expected one of {', '.join(METHODS)}")
     if settings.epsilon <= 0:
         raise CalibrationError.at(path, "abc.epsilon", "expected a number > 0")
+    short = years_short(targets, settings.years)
+    if short:
+        raise CalibrationError.at(path, "simulation.years", short)
     ppath = Path(priors) if priors is not None else path.parent / _str(path, data, "priors", "")
     return Targets(
         name=_str(path, data, "name", "", path.stem),
