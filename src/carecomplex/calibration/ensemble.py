@@ -29,6 +29,8 @@ from carecomplex.resources import data_path
 META_KEY = b"carecomplex"
 SHIPPED = ("data", "ensemble.parquet")
 """Package path of the shipped ensemble of the default model."""
+SHIPPED_NAME = "shipped"
+"""How the shipped ensemble names itself (its ``path``) in reports and manifests."""
 INFORMED = 0.7
 """A parameter is *informed by the targets* when its posterior s.d. is below this share
 of its prior s.d.; otherwise its values rest on the prior alone."""
@@ -168,7 +170,8 @@ def load(ref: str | Path | None = None) -> Ensemble:
 
         t = load_targets("default")
         return from_priors(t.priors, 1000, t.settings.seed)
-    path = shipped_path() if ref is None or str(ref) == "shipped" else Path(ref)
+    shipped = ref is None or str(ref) == "shipped"
+    path = shipped_path() if shipped else Path(ref)
     if path.is_dir():
         path = path / "ensemble.parquet"
     try:
@@ -191,7 +194,7 @@ def load(ref: str | Path | None = None) -> Ensemble:
     if (table["weight"] < 0).any() or table["weight"].sum() <= 0:
         raise CalibrationError(f"{path}: weight: weights must be >= 0 with a positive sum")
     _check_parameters(path, table)
-    return Ensemble(table, meta, str(path))
+    return Ensemble(table, meta, SHIPPED_NAME if shipped else str(path))
 
 
 def _check_parameters(path: Path, table: pd.DataFrame) -> None:

@@ -108,9 +108,10 @@ def fit(table: pd.DataFrame) -> bytes:
         ax.set_yticks([])
         unit = f" ({r['unit']})" if isinstance(r["unit"], str) and r["unit"] else ""
         ax.set_title(f"{r['label']}{unit}", fontsize=8, loc="left")
+    prior = bool(table["prior_median"].notna().any())
     fig.suptitle(
         "Targets: published range (green) and simulated median with 90 % interval\n"
-        "(grey: prior, blue: posterior)",
+        + ("(grey: prior, blue: posterior)" if prior else "(accepted particles' runs)"),
         fontsize=9,
     )
     fig.tight_layout()

@@ -86,6 +86,8 @@ class Draws:
             return "the priors alone"
         if self.kind == "prior":
             return f"{self.ensemble.path} (drawn from the priors, not calibrated)"
+        if self.ensemble.path == "shipped":
+            return "the shipped ensemble (docs/calibration.md)"
         return f"the ensemble {self.ensemble.path}"
 
     def frame(self) -> pd.DataFrame:
