@@ -89,9 +89,22 @@ class Ensemble:
         return out
 
     def shrinkage(self) -> dict[str, float]:
-        """Posterior s.d. / prior s.d. per parameter (1: the targets say nothing of it)."""
-        sd = self.sd()
-        return {p.key: sd[p.key] / p.sd() for p in self.priors if p.key in sd and p.sd() > 0}
+        """Posterior s.d. / prior s.d. per parameter (1: the targets say nothing of it).
+
+        Measured on the scale on which the prior is flat (the prior's distribution
+        function, so the log scale for a log-uniform prior): on the raw scale a
+        log-uniform prior's s.d. is its upper tail's, and trimming that tail alone would
+        look like information.
+        """
+        w = self.weights
+        out = {}
+        for p in self.priors:
+            if p.key not in self.table:
+                continue
+            u = p.cdf(self.table[p.key].to_numpy(dtype=np.float64))
+            m = float(np.sum(w * u))
+            out[p.key] = math.sqrt(float(np.sum(w * (u - m) ** 2))) * math.sqrt(12.0)
+        return out
 
     def informed(self) -> dict[str, bool]:
         """Whether each parameter is informed by the targets (see :data:`INFORMED`)."""

@@ -108,6 +108,17 @@ class Prior:
         m2 = (self.hi**2 - self.lo**2) / (2.0 * (b - a))
         return math.sqrt(max(0.0, m2 - m1 * m1))
 
+    def cdf(self, x: Any) -> Any:
+        """The prior's distribution function at ``x`` (0..1; arrays too)."""
+        import numpy as np
+
+        x = np.asarray(x, dtype=np.float64)
+        if self.dist == "uniform":
+            u = (x - self.lo) / (self.hi - self.lo)
+        else:
+            u = (np.log(x) - math.log(self.lo)) / (math.log(self.hi) - math.log(self.lo))
+        return np.clip(u, 0.0, 1.0)
+
     def quantile(self, u: float) -> float:
         """The prior's ``u`` quantile (0..1)."""
         if self.dist == "uniform":
