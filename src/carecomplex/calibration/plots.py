@@ -86,7 +86,7 @@ def pairwise(ens: Any, post: pd.DataFrame, most: int = 5) -> bytes:
                 ax.scatter(x, y, s=size, alpha=0.5, color="#2166ac", lw=0)
             if i == n - 1:
                 ax.set_xlabel(b, fontsize=7)
-            if j == 0 and i != j:
+            if j == 0:
                 ax.set_ylabel(a, fontsize=7)
     fig.suptitle("Pairs of the most informed parameters (posterior, size = weight)")
     fig.tight_layout()
