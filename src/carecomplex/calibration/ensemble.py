@@ -78,16 +78,6 @@ class Ensemble:
         """Weighted median of each parameter (how the default parameter set is derived)."""
         return self.quantile(0.5)
 
-    def sd(self) -> dict[str, float]:
-        """Weighted standard deviation of each parameter."""
-        w = self.weights
-        out = {}
-        for c in self.parameters:
-            x = self.table[c].to_numpy(dtype=np.float64)
-            m = float(np.sum(w * x))
-            out[c] = math.sqrt(float(np.sum(w * (x - m) ** 2)))
-        return out
-
     def shrinkage(self) -> dict[str, float]:
         """Posterior s.d. / prior s.d. per parameter (1: the targets say nothing of it).
 

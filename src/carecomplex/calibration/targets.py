@@ -99,15 +99,6 @@ class Prior:
         """The parameter's name in its group (``base_rate``)."""
         return self.key.split(".")[1]
 
-    def sd(self) -> float:
-        """Standard deviation of the prior (for shrinkage)."""
-        if self.dist == "uniform":
-            return (self.hi - self.lo) / math.sqrt(12.0)
-        a, b = math.log(self.lo), math.log(self.hi)  # loguniform
-        m1 = (self.hi - self.lo) / (b - a)
-        m2 = (self.hi**2 - self.lo**2) / (2.0 * (b - a))
-        return math.sqrt(max(0.0, m2 - m1 * m1))
-
     def cdf(self, x: Any) -> Any:
         """The prior's distribution function at ``x`` (0..1; arrays too)."""
         import numpy as np

@@ -56,6 +56,14 @@ HEADLINE = [
 """The rows ``compare`` prints: (metric, group, label)."""
 
 
+def headline_rows(table: Any) -> Any:
+    """``(label, row)`` of each :data:`HEADLINE` outcome a paired table holds, in order."""
+    idx = table.set_index(["metric", "group"])
+    for metric, group, label in HEADLINE:
+        if (metric, group) in idx.index:
+            yield label, idx.loc[(metric, group)]
+
+
 def size_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--persons``, ``--years`` and ``--beliefs`` options as parameter overrides."""
     over: dict[str, Any] = {}
@@ -138,12 +146,8 @@ def _print_compare(
     t.add_column(base, justify="right")
     t.add_column(alt, justify="right")
     t.add_column("diff [95 % CI]", justify="right")
-    idx = table.set_index(["metric", "group"])
     fmt = console.fmt
-    for metric, group, label in HEADLINE:
-        if (metric, group) not in idx.index:
-            continue
-        r = idx.loc[(metric, group)]
+    for label, r in headline_rows(table):
         ci = f"{fmt(r['diff'])} [{fmt(r['diff_lo'])}, {fmt(r['diff_hi'])}]"
         t.add_row(label, fmt(r[base]), fmt(r[alt]), ci)
     Console(width=max(100, Console().width)).print(t)
@@ -228,12 +232,8 @@ def _print_psa(table: Any, base: str, alt: str, title: str, caption: str) -> Non
     cols = ("outcome", base, alt, "diff mean", "95 % interval", "worlds diff < 0")
     for col in cols:
         t.add_column(col, justify="left" if col == "outcome" else "right")
-    idx = table.set_index(["metric", "group"])
     fmt = console.fmt
-    for metric, group, label in HEADLINE:
-        if (metric, group) not in idx.index:
-            continue
-        r = idx.loc[(metric, group)]
+    for label, r in headline_rows(table):
         share = r["share_below_0"]
         t.add_row(
             label,

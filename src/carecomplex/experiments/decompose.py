@@ -602,18 +602,7 @@ def _decompose_psa(
     base, alt = arms
     seeds = console.parse_seeds(args.seeds)
     metrics = parse_metrics(args.metrics)
-    params, _ = plan(base.params, alt.params, team)
-    n_runs = len(params) * len(seeds) * drawn.n
-    size = f"{base.params.population.persons:,} persons, {base.params.run.years:g} years"
-    count = (
-        f"{len(team)} groups: {2 ** len(team)} coalitions ({len(params)} distinct) "
-        f"x {len(seeds)} seeds x {drawn.n} draws = {n_runs:,} runs"
-    )
-    if n_runs > args.budget_runs:
-        raise UsageError(
-            f"--budget-runs: {count}, more than {args.budget_runs:,}; name fewer groups, "
-            "use fewer seeds or draws, or raise --budget-runs"
-        )
+    n_runs, count, size = _budget(base.params, alt.params, team, len(seeds), args, drawn.n)
     print(f"decompose {names[1]} - {names[0]} (PSA): {count} ({size})", flush=True)
     t0 = time.perf_counter()
     with _executor(args, n_runs) as (ex, _), console.progress_bar(args.quiet) as bar:
@@ -668,6 +657,34 @@ def _decompose_psa(
     return 0
 
 
+def _budget(
+    a: Params, b: Params, team: Sequence[Player], seeds: int, args: Any, draws: int = 0
+) -> tuple[int, str, str]:
+    """Runs a decomposition needs, the count in words and the size; refuses over budget.
+
+    ``draws`` is the number of PSA draws (0: no PSA).
+    """
+    params, _ = plan(a, b, team)
+    n_runs = len(params) * seeds * max(1, draws)
+    size = f"{a.population.persons:,} persons, {a.run.years:g} years"
+    per = f" x {draws} draws" if draws else ""
+    count = (
+        f"{len(team)} groups: {2 ** len(team)} coalitions ({len(params)} distinct) "
+        f"x {seeds} seeds{per} = {n_runs:,} runs"
+    )
+    if n_runs > args.budget_runs:
+        fewer = (
+            "name fewer groups, use fewer seeds or draws"
+            if draws
+            else "name fewer groups (e.g. --groups budget,continuity,rest), use fewer seeds"
+        )
+        raise UsageError(
+            f"--budget-runs: {count}, more than {args.budget_runs:,}; {fewer}"
+            + (", or raise --budget-runs" if draws else " or raise --budget-runs")
+        )
+    return n_runs, count, size
+
+
 def cmd_decompose(args: argparse.Namespace) -> int:
     """Split ``B - A`` of each outcome into the shares of lever groups (Shapley)."""
     from carecomplex.calibration import psa
@@ -687,18 +704,7 @@ def cmd_decompose(args: argparse.Namespace) -> int:
     console.check_out(args.out)
     if drawn is not None:
         return _decompose_psa(args, (base, alt), names, team, drawn)
-    params, _ = plan(base.params, alt.params, team)
-    n_runs = len(params) * len(seeds)
-    size = f"{base.params.population.persons:,} persons, {base.params.run.years:g} years"
-    count = (
-        f"{len(team)} groups: {2 ** len(team)} coalitions ({len(params)} distinct) "
-        f"x {len(seeds)} seeds = {n_runs:,} runs"
-    )
-    if n_runs > args.budget_runs:
-        raise UsageError(
-            f"--budget-runs: {count}, more than {args.budget_runs:,}; name fewer groups "
-            "(e.g. --groups budget,continuity,rest), use fewer seeds or raise --budget-runs"
-        )
+    n_runs, count, size = _budget(base.params, alt.params, team, len(seeds), args)
     print(f"decompose {names[1]} - {names[0]}: {count} ({size})", flush=True)
     t0 = time.perf_counter()
     with _executor(args, n_runs) as (ex, _), console.progress_bar(args.quiet) as bar:
