@@ -39,5 +39,18 @@ def test_evaluator_notebook_runs(monkeypatch) -> None:
     naive = float(rtm.split("naive before-after ratio:")[1].split()[0])
     assert naive < 0.8
     assert "counterfactual ratio [95% CI]: 1.00 [1.00, 1.00]" in rtm
+    assert "rests on: baseline calibration only" in rtm
+    # the notebook interprets: every checked claim says what its verdict rests on
+    text = "".join(_text(c) for c in code)
+    assert text.count("rests on:") >= 4
+    assert "larger than the whole modelled baseline" in text  # the £18bn claim
+    mine = _text(next(c for c in code if "my_claim" in c.source))
+    assert "effect (ratio of crisis rates):" in mine and "rests on:" in mine
     # the trajectory figure is displayed as an image
     assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
+
+
+def test_evaluator_notebook_needs_no_relative_paths() -> None:
+    """It runs from any folder: claim files come from the package, not '../'."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert not any("../" in c.source for c in nb.cells if c.cell_type == "code")

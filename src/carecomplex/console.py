@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -126,8 +127,92 @@ def write_outputs(out: Path, files: dict[str, Any]) -> None:
                 content.to_parquet(tmp / name, index=False)
 
 
+class PlainProgress:
+    """Progress as plain lines on stderr, for when it is not a terminal (CI, a pipe, a log).
+
+    The same calls as rich's ``Progress`` (``add_task``, ``advance``, ``update``); a line
+    is written at each tenth of the total and at most every ``every`` seconds between.
+    """
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every = every
+        self.tasks: dict[int, dict[str, Any]] = {}
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for k, t in self.tasks.items():
+            if t["total"] and t["done"] < t["total"] and not exc[0]:
+                self._line(k)
+
+    def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
+        """Start a task; returns its id."""
+        import time
+
+        k = len(self.tasks)
+        self.tasks[k] = {
+            "description": description,
+            "total": total,
+            "done": 0.0,
+            "start": time.monotonic(),
+            "said": time.monotonic(),
+            "tenth": 0,
+        }
+        return k
+
+    def update(
+        self,
+        task: int,
+        total: float | None = None,
+        advance: float = 0.0,
+        description: str | None = None,
+        **_: Any,
+    ) -> None:
+        """Change a task's total or description, or advance it."""
+        t = self.tasks[task]
+        if total is not None:
+            t["total"] = total
+        if description is not None:
+            t["description"] = description
+        if advance:
+            self.advance(task, advance)
+
+    def advance(self, task: int, advance: float = 1.0) -> None:
+        """Count ``advance`` more done; a line at each tenth or every ``every`` seconds."""
+        import time
+
+        t = self.tasks[task]
+        t["done"] += advance
+        tenth = int(10 * t["done"] / t["total"]) if t["total"] else 0
+        if tenth > t["tenth"] or time.monotonic() - t["said"] >= self.every:
+            t["tenth"] = tenth
+            self._line(task)
+
+    def _line(self, task: int) -> None:
+        import time
+
+        t = self.tasks[task]
+        now = time.monotonic()
+        t["said"] = now
+        of = f"/{t['total']:g}" if t["total"] else ""
+        share = f" ({100 * t['done'] / t['total']:.0f} %)" if t["total"] else ""
+        elapsed = now - t["start"]
+        print(
+            f"{t['description']}: {t['done']:g}{of}{share}, {elapsed:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def progress_bar(quiet: bool) -> Any:
-    """A rich progress bar with count, elapsed time and an estimate of time left."""
+    """A rich progress bar with count, elapsed time and an estimate of time left.
+
+    When stderr is not a terminal, plain progress lines instead (:class:`PlainProgress`),
+    so a long run in CI or a pipe is not silent.
+    """
+    if not quiet and not sys.stderr.isatty():
+        return PlainProgress()
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

@@ -2,12 +2,12 @@
 
 Each row carries its value, plausible low and high, unit, price year, source and
 evidence status (``✔`` seen in a source, ``✔d`` derived from seen numbers, ``◇``
-background knowledge to verify, ``model`` a modelling assumption), copied from
-``shared/research/evidence.md`` §2.1. The table keeps each value in its published price
-year; :func:`item_pence` converts it to the model's price base year, 2023/24
-(``PRICE_BASE``), with the HM Treasury GDP deflators shipped as package data
-(``data/gdp_deflators.csv``, read by :func:`deflators`). Rows with price year ``-``
-are model assumptions stated in 2023/24 prices.
+background knowledge to verify, ``model`` a modelling assumption), each row naming the
+publication it comes from. The table keeps each value in its published price year;
+:func:`item_pence` converts it to the model's price base year, 2023/24 (``PRICE_BASE``),
+with the HM Treasury GDP deflators shipped as package data (``data/gdp_deflators.csv``,
+read by :func:`deflators`). Rows with price year ``-`` are model assumptions stated in
+2023/24 prices.
 
 A ledger *item* is one kind of costed activity. Its cost per event is
 ``unit value × quantity`` (e.g. a non-elective admission is 5 bed days). Each item is

@@ -17,7 +17,7 @@ from carecomplex.params import Params, describe
 
 STATUS_LEGEND = (
     ("✔", "seen in a source located when the evidence note was compiled"),
-    ("✔d", "derived from seen numbers (derivation in shared/research/evidence.md)"),
+    ("✔d", "derived from seen numbers (the derivation is stated in the row's source)"),
     ("◇", "background knowledge, not located in a source: to verify before relying on it"),
     ("model", "a modelling assumption, not an observed number"),
 )

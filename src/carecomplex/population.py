@@ -20,7 +20,8 @@ from carecomplex.state import N_DOMAINS, N_SERVICES, PERSON, Domain, Persona, St
 CORE = [Domain.HOUSING, Domain.MENTAL, Domain.SUBSTANCE, Domain.JUSTICE]
 
 # Personas: (tag, set-point needs by domain, family size). Brian: multiple disadvantage
-# across housing, mental health, substance use and offending (shared/seeds/003).
+# across housing, mental health, substance use and offending (the Human Learning Systems
+# slides' "Meet Brian"; docs/evidence.md §7).
 PERSONAS: dict[Persona, tuple[list[float], int]] = {
     Persona.BRIAN: ([0.55, 0.8, 0.85, 0.9, 0.7, 0.85, 0.7, 0.5], 1),
     Persona.ASHA: ([0.2, 0.6, 0.1, 0.5, 0.7, 0.1, 0.5, 0.3], 3),

@@ -38,17 +38,102 @@ def t_interval(x: Sequence[float], level: float = 0.95) -> tuple[float, float, f
 
 @dataclass
 class Estimate:
-    """A mean with its 95 % interval and the number of paired seeds."""
+    """A mean with its 95 % interval, the number of paired seeds and how it was made.
+
+    ``method`` is ``"t"`` (Student t over seeds), ``"log-t"`` (t on the log scale: a
+    geometric mean and an interval that cannot leave (0, inf)) or ``"bootstrap"`` (a
+    percentile bootstrap over seeds, used where a t interval would leave the quantity's
+    domain).
+    """
 
     mean: float
     lo: float
     hi: float
     n: int
+    method: str = "t"
 
     @classmethod
     def of(cls, x: Sequence[float]) -> Estimate:
-        """From per-seed values."""
+        """From per-seed values of a quantity of any sign: a t interval."""
         return cls(*t_interval(x))
+
+    @classmethod
+    def nonneg(cls, x: Sequence[float]) -> Estimate:
+        """From per-seed values of a quantity that cannot be negative (a rate, a count).
+
+        The t interval when it stays at or above zero; otherwise a percentile bootstrap
+        of the mean over seeds, which lies within the values seen and so cannot go below
+        zero.
+        """
+        a = np.asarray(x, dtype=np.float64)
+        a = a[np.isfinite(a)]
+        t = cls(*t_interval(a))
+        if len(a) < 2 or not t.lo < 0:
+            return t
+        lo, hi = _bootstrap(lambda i: a[i].mean(axis=-1), len(a))
+        return cls(t.mean, lo, hi, t.n, "bootstrap")
+
+    @classmethod
+    def ratio(cls, base: Sequence[float], alt: Sequence[float]) -> Estimate:
+        """The ratio ``alt / base`` of two paired, non-negative quantities.
+
+        When every seed's ratio is positive and finite: the geometric mean of the per-seed
+        ratios with a t interval on the log scale (method ``log-t``). Otherwise (some
+        seed's baseline or intervention is zero, e.g. a persona dead before the window in
+        one arm): the ratio of the arms' means with a percentile bootstrap over paired
+        seeds (method ``bootstrap``). Either way the interval stays in ``[0, inf)``.
+        """
+        b = np.asarray(base, dtype=np.float64)
+        a = np.asarray(alt, dtype=np.float64)
+        ok = np.isfinite(b) & np.isfinite(a)
+        b, a = b[ok], a[ok]
+        n = len(b)
+        if n and (b > 0).all() and (a > 0).all():
+            m, lo, hi = interval(np.log(a) - np.log(b))
+            return cls(_exp(m), _exp(lo), _exp(hi), n, "log-t")
+        with np.errstate(over="ignore"):
+            mean = float(a.mean() / b.mean()) if n and b.mean() > 0 else math.nan
+        if n < 2 or not math.isfinite(mean):
+            return cls(mean, math.nan, math.nan, n, "bootstrap")
+
+        def of(i: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return a[i].mean(axis=-1) / b[i].mean(axis=-1)
+
+        lo, hi = _bootstrap(of, n)
+        return cls(mean, lo, hi, n, "bootstrap")
+
+
+BOOTSTRAP = 4000
+"""Resamples of every bootstrap interval (fixed generator: the same data give the same
+interval)."""
+
+
+def _exp(x: float) -> float:
+    """``exp(x)``: inf beyond the float range, NaN for NaN."""
+    if math.isnan(x):
+        return math.nan
+    return math.exp(x) if x < 709.0 else math.inf
+
+
+def resamples(stat: Any, n: int) -> np.ndarray:
+    """``stat`` over :data:`BOOTSTRAP` resamples of ``n`` seeds drawn with replacement.
+
+    ``stat`` maps an index array of shape (resamples, n) to one value per resample;
+    non-finite values (a zero denominator) are dropped. The generator is fixed.
+    """
+    idx = np.random.default_rng(0).integers(0, n, size=(BOOTSTRAP, n))
+    v = np.asarray(stat(idx), dtype=np.float64)
+    return v[np.isfinite(v)]
+
+
+def _bootstrap(stat: Any, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``stat`` over ``n`` seeds (:func:`resamples`)."""
+    v = resamples(stat, n)
+    if not len(v):
+        return math.nan, math.nan
+    q = 100 * (1 - level) / 2
+    return float(np.percentile(v, q)), float(np.percentile(v, 100 - q))
 
 
 def paired_difference(a: Any, b: Any, base: str, alt: str) -> dict[str, float | int]:

@@ -32,6 +32,7 @@ validate, resolve the arms), :mod:`~carecomplex.claims.pairs` (measure one paire
 package's public interface.
 """
 
+from carecomplex.claims.footing import FOOTINGS, feasibility, footing_of, implied_change
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure, snapshot_weeks
 from carecomplex.claims.spec import (
     DEFAULT_SCREEN,
@@ -49,12 +50,15 @@ from carecomplex.claims.spec import (
 )
 from carecomplex.claims.verdict import (
     ClaimResult,
+    EncodingResult,
     ScreenRow,
     check,
     effect_of,
     effects,
+    estimate,
     fmt,
     p_holds,
+    probability,
     rate,
     summarise,
     tasks,
@@ -66,12 +70,14 @@ from carecomplex.stats import Estimate, t_interval
 __all__ = [
     "DEFAULT_SCREEN",
     "EFFECTS",
+    "FOOTINGS",
     "METRICS",
     "POPULATIONS",
     "ArmSeries",
     "Claim",
     "ClaimError",
     "ClaimResult",
+    "EncodingResult",
     "Estimate",
     "Metric",
     "National",
@@ -82,11 +88,16 @@ __all__ = [
     "check",
     "effect_of",
     "effects",
+    "estimate",
+    "feasibility",
     "fmt",
+    "footing_of",
+    "implied_change",
     "load",
     "measure",
     "p_holds",
     "parse",
+    "probability",
     "rate",
     "screen_params",
     "snapshot_weeks",

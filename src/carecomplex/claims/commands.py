@@ -33,14 +33,17 @@ def _load_all(args: argparse.Namespace) -> list[Claim]:
         c = load(path)
         if believed:
             c = replace(c, parameters=merge(c.parameters, believed))
+        said: dict[str, Any] = {}
         if args.seeds is not None:
+            said["seeds"] = len(c.seeds)
             c = replace(c, seeds=tuple(console.parse_seeds(args.seeds)))
             if len(c.seeds) < 2:
                 raise UsageError("--seeds: a claim needs at least two paired seeds")
             c = replace(c, screen_seeds=min(c.screen_seeds, len(c.seeds)))
         if args.persons is not None:
+            said["persons"] = c.persons
             c = replace(c, persons=args.persons)
-        loaded.append(c)
+        loaded.append(replace(c, overridden=said))
     return loaded
 
 
@@ -72,10 +75,18 @@ def cmd_claims(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     results = _check(loaded, n, args, drawn)
     secs = time.perf_counter() - t0
-    claims = {c.id: c.path for c in loaded}
     extra = {"psa": drawn.describe() | {"psa_seeds": _psa_seeds(args)}} if drawn else {}
     extra |= believed
-    meta = manifest.build(sys.argv, [], secs, runs=n, claims=claims, **extra)
+    seeds = sorted({s for c in loaded for s in c.seeds})
+    meta = manifest.build(
+        sys.argv,
+        seeds,
+        secs,
+        runs=n,
+        screen=not args.no_screen,
+        claims={c.id: claim_manifest(c) for c in loaded},
+        **extra,
+    )
     report.write(Path(args.out), results, meta, persona=not args.no_persona)
     for r in results:
         at = f"the '{believed['beliefs']['name']}' beliefs" if believed else "the defaults"
@@ -84,6 +95,41 @@ def cmd_claims(args: argparse.Namespace) -> int:
             print(f"{r.claim.id}: PSA: {report.psa_line(r)}")
     print(f"{n} paired runs in {secs:.1f} s; report in {Path(args.out) / 'report.html'}")
     return 0
+
+
+def claim_manifest(c: Claim) -> dict[str, Any]:
+    """What the manifest records of one claim.
+
+    Its file and sha256, the seeds and sizes used (with any command-line override), and
+    the resolved parameters of each arm and of each alternative encoding.
+    """
+    import hashlib
+
+    from carecomplex.claims.spec import arms
+    from carecomplex.manifest import arm_parameters
+
+    path = Path(c.path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    base, alt = arms(c)
+    out: dict[str, Any] = {
+        "file": c.path,
+        "sha256": sha,
+        "seeds": list(c.seeds),
+        "screen_seeds": c.screen_seeds,
+        "persons": c.persons,
+        "years": c.years,
+        "overridden_by_command_line": dict(c.overridden),
+        "scenarios": arm_parameters(
+            {"baseline": base, "intervention": alt},
+            {"baseline": c.baseline, "intervention": c.intervention},
+        ),
+    }
+    for b, a in c.encodings:
+        pb, pa = arms(c, encoding=(b, a))
+        out.setdefault("encodings", {})[f"{b}/{a}"] = arm_parameters(
+            {"baseline": pb, "intervention": pa}, {"baseline": b, "intervention": a}
+        )
+    return out
 
 
 def _psa_seeds(args: argparse.Namespace) -> int:

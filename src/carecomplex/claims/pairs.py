@@ -39,12 +39,14 @@ class ArmSeries:
     """Cumulative counts of one arm for the claim's population at the snapshot weeks.
 
     ``value`` is the metric (pounds or events), ``cashable`` its cashable part (costs),
-    ``weeks`` the person-weeks alive; all cumulative from measured week 0.
+    ``weeks`` the person-weeks alive; all cumulative from measured week 0. ``alive`` is
+    not cumulative: the number of the population alive at each snapshot week.
     """
 
     value: np.ndarray
     cashable: np.ndarray
     weeks: np.ndarray
+    alive: np.ndarray | None = None
 
 
 @dataclass
@@ -82,7 +84,9 @@ def _group_series(model: Any, metric: Metric, groups: tuple[int, ...], snap: np.
     def cum(x: np.ndarray) -> np.ndarray:
         return np.concatenate([[0.0], np.cumsum(x)])[snap]
 
-    return ArmSeries(cum(weekly), cum(cash), cum(alive))
+    # Alive at a snapshot week: those alive in the week before it (in week 0 at the start).
+    now = alive[np.clip(snap - 1, 0, len(alive) - 1)]
+    return ArmSeries(cum(weekly), cum(cash), cum(alive), now)
 
 
 def _person_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str, np.ndarray]:
@@ -137,7 +141,7 @@ def _cohort_series(model: Any, metric: Metric, s: dict, mask: np.ndarray) -> Arm
         total = value.sum(axis=(1, 2)).astype(float)
         cash = np.zeros_like(total)
     weeks = s["weeks"][:, mask].sum(axis=1).astype(float)
-    return ArmSeries(total, cash, weeks)
+    return ArmSeries(total, cash, weeks, s["alive"][:, mask].sum(axis=1).astype(float))
 
 
 def _measure_groups(claim: Claim, models: list, snap: np.ndarray) -> tuple[list, int]:

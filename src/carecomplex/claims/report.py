@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.claims.footing import implied_change
+from carecomplex.claims.observed import series
 from carecomplex.claims.spec import METRICS, arms
 from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, holds, rate
 from carecomplex.stats import Estimate
@@ -183,12 +185,15 @@ def fig_screen(r: ClaimResult) -> bytes | None:
                 alpha=0.7,
                 solid_capstyle="butt",
             )
-            ax.text(
-                e.mean,
-                y + 0.28,
+            right = e.mean >= r.effect.mean
+            ax.annotate(
                 f"x{row.multiple:g}" + (" *" if row.moves_verdict else ""),
+                (e.mean, y),
+                xytext=(4 if right else -4, 6 if row.multiple >= 1 else -6),
+                textcoords="offset points",
                 fontsize=7,
-                ha="center",
+                ha="left" if right else "right",
+                va="center",
             )
     ax.axvline(r.effect.mean, color="black", lw=1)
     ax.axvline(c.bound, color="black", ls="--", lw=1)
@@ -382,6 +387,7 @@ def _effect_rows(r: ClaimResult) -> list[tuple[str, str]]:
         ("Claim", c.statement),
         ("Source", c.source),
         ("Verdict", f"{r.verdict}: {r.reason}"),
+        ("What the verdict rests on", f"{r.footing[0]}: {r.footing[1]}" if r.footing[0] else "n/a"),
         (
             "Probability the claim holds (seed-only, parameters at the defaults)",
             f"{r.p_holds:.3f} (t posterior of the mean paired effect; model assumptions only)"
@@ -390,8 +396,9 @@ def _effect_rows(r: ClaimResult) -> list[tuple[str, str]]:
         ),
         (
             "Counterfactual effect",
-            f"{interval_text(r.effect, money)} {effect_unit(r)}; claimed {fmt(c.value, money)}, "
-            f"bound with {c.tolerance:.0%} tolerance {fmt(c.bound, money)}",
+            f"{interval_text(r.effect, money)} {effect_unit(r)}{METHOD[r.effect.method]}; "
+            f"claimed {fmt(c.value, money)}, bound with {c.tolerance:.0%} tolerance "
+            f"{fmt(c.bound, money)}",
         ),
         (
             "Rates in the window",
@@ -404,6 +411,46 @@ def _effect_rows(r: ClaimResult) -> list[tuple[str, str]]:
             f"nothing changed, {interval_text(r.before_after[0], money)}",
         ),
     ]
+
+
+METHOD = {
+    "t": "",
+    "log-t": " (geometric mean of the seeds' ratios; interval on the log scale)",
+    "bootstrap": " (ratio of the arms' means; percentile bootstrap over seeds, as some "
+    "seed's rate is zero)",
+}
+
+
+def _cohort_rows(r: ClaimResult) -> list[tuple[str, str]]:
+    """Other encodings, and for cohorts survival and how deaths are counted."""
+    rows = []
+    if r.encodings:
+        money = _money(r)
+        rows.append(
+            (
+                "Under other encodings",
+                "; ".join(
+                    f"{e.baseline} -> {e.intervention}: {e.verdict}, effect "
+                    f"{interval_text(e.effect, money)}"
+                    for e in r.encodings
+                ),
+            )
+        )
+    if r.survival is not None:
+        b, i = r.survival
+        rows.append(
+            (
+                "Alive at the end of the window",
+                f"baseline {_pct(b)}, intervention {_pct(i)} of the cohort. Every member "
+                f"counts for the whole window (intention to treat): one who dies costs "
+                f"nothing from then on and no seed is dropped",
+            )
+        )
+    return rows
+
+
+def _pct(e: Estimate) -> str:
+    return f"{e.mean:.1%} [{e.lo:.1%}, {e.hi:.1%}]" if math.isfinite(e.lo) else f"{e.mean:.1%}"
 
 
 def _money_rows(r: ClaimResult) -> list[tuple[str, str]]:
@@ -445,6 +492,8 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
         rows.append(
             ("Sensitivity screen", "; ".join(moved) if moved else "no parameter moved the verdict")
         )
+    elif not r.screened:
+        rows.append(("Sensitivity screen", "not run (--no-screen): robustness unknown"))
     pop = c.population
     if pop == "top_cost":
         pop = (
@@ -459,10 +508,23 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
             f"baseline {c.baseline}, intervention {c.intervention}; population {pop} "
             f"(about {r.cohort:,.0f} persons); {c.persons:,} persons simulated for {c.years:g} "
             f"years after burn-in; window weeks {c.window[0]}-{c.window[1]}, before "
-            f"{c.before[0]}-{c.before[1]}; {_seeds_used(r)}; overrides "
-            f"{dict(c.parameters) or 'none'}",
+            f"{c.before[0]}-{c.before[1]}; {_seeds_used(r)}; overrides of both arms "
+            f"{dict(c.parameters) or 'none'}"
+            + "".join(f"; of the {k} only {dict(v)}" for k, v in c.arm_parameters.items()),
         )
     )
+    if c.overridden:
+        said = {"persons": "--persons", "seeds": "--seeds"}
+        rows.append(
+            (
+                "Set on the command line",
+                "; ".join(
+                    f"{said[k]} gives {len(c.seeds) if k == 'seeds' else c.persons:,} "
+                    f"{k} (the claim file says {v:,})"
+                    for k, v in c.overridden.items()
+                ),
+            )
+        )
     if c.notes:
         rows.append(("Notes", " ".join(c.notes.split())))
     return rows
@@ -470,7 +532,7 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
 
 def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
     """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
-    return _effect_rows(r) + _money_rows(r) + _assumption_rows(r)
+    return _effect_rows(r) + r.feasibility + _cohort_rows(r) + _money_rows(r) + _assumption_rows(r)
 
 
 def _psa(results: Sequence[ClaimResult]) -> bool:
@@ -490,6 +552,7 @@ def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
                 fmt(r.claim.value, money),
                 f"{r.p_holds:.2f}" if math.isfinite(r.p_holds) else "n/a",
                 fmt(r.before_after[1].mean, money),
+                r.footing[0] or "n/a",
             ]
         )
         if r.psa is not None:  # the share of plausible worlds becomes the headline
@@ -498,7 +561,15 @@ def verdict_table(results: Sequence[ClaimResult]) -> list[list[str]]:
     return out
 
 
-HEAD = ["claim", "verdict", "model effect [95 % CI]", "claimed", "P(holds)", "naive before-after"]
+HEAD = [
+    "claim",
+    "verdict",
+    "model effect [95 % CI]",
+    "claimed",
+    "P(holds)",
+    "naive before-after",
+    "rests on",
+]
 PSA_HEAD = [
     "claim",
     "verdict (seed-only)",
@@ -507,6 +578,7 @@ PSA_HEAD = [
     "holds in (share of plausible worlds)",
     "P(holds), seed-only",
     "naive before-after",
+    "rests on",
 ]
 
 
@@ -530,9 +602,9 @@ def figures(results: Sequence[ClaimResult], persona: bool = True) -> dict[str, b
         s = fig_screen(r)
         if s is not None:
             out[f"screen_{r.claim.id}.png"] = s
-    if persona and results:
-        r = next((x for x in results if x.claim.population == "persona"), results[0])
-        name = r.claim.persona or "brian"
+    r = next((x for x in results if x.claim.population == "persona"), None)
+    if persona and r is not None:
+        name = r.claim.persona
         js = journeys(r, name)
         if js:
             out["journey.png"] = fig_journeys(
@@ -670,6 +742,15 @@ def _claim_row(r: ClaimResult) -> dict[str, Any]:
         "national_hi": r.national.hi if r.national else math.nan,
         "cohort": r.cohort,
         "moved_by": "; ".join(f"{s.parameter}@{s.multiple:g}" for s in r.screen if s.moves_verdict),
+        "interval_method": r.effect.method,
+        "rests_on": r.footing[0],
+        "rests_on_reason": r.footing[1],
+        "implied_change": implied_change(c, r.rates[0].mean),
+        "claimed_baseline": c.claimed_baseline if c.claimed_baseline is not None else math.nan,
+        "alive_baseline": r.survival[0].mean if r.survival else math.nan,
+        "alive_intervention": r.survival[1].mean if r.survival else math.nan,
+        "screened": r.screened,
+        "encodings": "; ".join(f"{e.baseline}/{e.intervention}: {e.verdict}" for e in r.encodings),
     } | _psa_columns(r)
 
 
@@ -710,24 +791,25 @@ def psa_runs(results: Sequence[ClaimResult]) -> Any:
 
 
 def _run_rows(r: ClaimResult) -> list[dict[str, Any]]:
-    """One row per paired run at the default point, then one per screen point (mean)."""
+    """One row per paired run, seed by seed, at every point.
+
+    The default point, each alternative encoding and each screen point; rates as the
+    verdict counts them.
+    """
     c = r.claim
     scale = METRICS[c.metric].scale
     rows = []
-    for p in r.pairs:
-        b = rate(p.arms[0], p.snap, c.window, scale)
-        i = rate(p.arms[1], p.snap, c.window, scale)
-        rows.append(
-            {"claim": c.id, "point": p.point, "seed": p.seed}
-            | {"baseline_rate": b, "intervention_rate": i, "effect": effect_of(c, b, i)}
-            | {"cohort": p.cohort, "seconds": p.seconds}
-        )
-    for s in r.screen:
-        rows.append(
-            {"claim": c.id, "point": f"{s.parameter}@{s.multiple:g}", "seed": -1}
-            | {"baseline_rate": math.nan, "intervention_rate": math.nan, "effect": s.effect.mean}
-            | {"cohort": math.nan, "seconds": math.nan}
-        )
+    points = r.points or {"default": r.pairs}
+    for point, pairs in points.items():
+        for p in pairs:
+            n = p.cohort if c.is_cohort else 0
+            b = rate(p.arms[0], p.snap, c.window, scale, "value", n)
+            i = rate(p.arms[1], p.snap, c.window, scale, "value", n)
+            rows.append(
+                {"claim": c.id, "point": point, "seed": p.seed}
+                | {"baseline_rate": b, "intervention_rate": i, "effect": effect_of(c, b, i)}
+                | {"cohort": p.cohort, "seconds": p.seconds}
+            )
     return rows
 
 
@@ -742,7 +824,8 @@ def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
 def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool = True) -> None:
     """Write the report and its tables into ``out``, all or nothing.
 
-    Files (report.html, report.md, figures/, claims.parquet, runs.parquet, manifest.json;
+    Files (report.html, report.md, figures/, claims.parquet, runs.parquet, series.csv
+    (the model series matched to each claim's population), manifest.json;
     with ``--psa`` also claims.csv and psa_runs.parquet) go into a temporary folder first
     and are then moved into place (:func:`carecomplex.store.staged`).
     """
@@ -760,6 +843,7 @@ def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool =
         (t / "report.html").write_text(html_page(results, figs, meta), encoding="utf-8")
         summary.to_parquet(t / "claims.parquet", index=False)
         runs.to_parquet(t / "runs.parquet", index=False)
+        series(results).to_csv(t / "series.csv", index=False)
         if _psa(results):
             summary.to_csv(t / "claims.csv", index=False)
             psa_runs(results).to_parquet(t / "psa_runs.parquet", index=False)

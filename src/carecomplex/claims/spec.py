@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import scenarios
-from carecomplex.costs import ITEMS, Holder, Item
+from carecomplex.costs import ITEMS, UNIT_COSTS, Holder, Item
 from carecomplex.errors import ClaimError, ParamError, ScenarioError
 from carecomplex.inputs import SAFE_NAME, read_toml
 from carecomplex.params import Params, merge
@@ -101,6 +101,61 @@ class National:
 
 
 @dataclass(frozen=True)
+class Observed:
+    """A local programme's own before/after figures for the claim's cohort (``[observed]``).
+
+    ``before`` and ``after`` are the cohort's levels of the claim's metric, in its unit,
+    over windows matching the claim's ``before`` and ``window``; ``rule`` says how the
+    programme chose its people (the claim's population is the model's encoding of it).
+    """
+
+    source: str
+    rule: str
+    before: float
+    after: float
+    persons: int = 0
+    interval: tuple[float, float] | None = None  # of the observed effect, if published
+
+
+_OBSERVED_KEYS = {
+    "source": str,
+    "rule": str,
+    "before": float,
+    "after": float,
+    "persons": int,
+    "interval": list,
+}
+
+
+def _observed(path: str, data: Mapping[str, Any]) -> Observed | None:
+    """The optional ``[observed]`` table."""
+    if "observed" not in data:
+        return None
+    o = _table(path, data, "observed", _OBSERVED_KEYS)
+    for key in ("source", "rule", "before", "after"):
+        if key not in o:
+            raise _fail(path, f"observed.{key}", "missing (observed data need it)")
+    for key in ("before", "after"):
+        if not 0 <= o[key] <= MAX_VALUE:
+            raise _fail(path, f"observed.{key}", f"expected 0 to {MAX_VALUE:g}, got {o[key]}")
+    persons = o.get("persons", 0)
+    if not 0 <= persons <= 10**9:
+        raise _fail(path, "observed.persons", f"expected 1 to 1e9 persons, got {persons}")
+    interval = o.get("interval")
+    if interval is not None:
+        ok = (
+            len(interval) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in interval)
+            and all(math.isfinite(x) for x in interval)
+            and interval[0] <= interval[1]
+        )
+        if not ok:
+            raise _fail(path, "observed.interval", f"expected [low, high], got {interval!r}")
+        interval = (float(interval[0]), float(interval[1]))
+    return Observed(o["source"], o["rule"], o["before"], o["after"], persons, interval)
+
+
+@dataclass(frozen=True)
 class Claim:
     """One claim, parsed and validated from a claim file."""
 
@@ -125,11 +180,21 @@ class Claim:
     among: str = "everyone"
     persona: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    arm_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    encodings: tuple[tuple[str, str], ...] = ()
+    claimed_baseline: float | None = None
+    overridden: Mapping[str, Any] = field(default_factory=dict)  # by the command line
+    observed: Observed | None = None
     screen: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     screen_seeds: int = 5
     national: National | None = None
     notes: str = ""
     path: str = ""
+
+    @property
+    def is_cohort(self) -> bool:
+        """True for populations followed as a fixed cohort (persons chosen once)."""
+        return self.population not in GROUP_POPULATIONS
 
     @property
     def weeks(self) -> int:
@@ -164,8 +229,9 @@ _CLAIM_KEYS = {
     "notes": str,
     "metric": str,
     "population": str,
-    "baseline": str,
-    "intervention": str,
+    "baseline": (str, list),
+    "intervention": (str, list),
+    "claimed_baseline": float,
     "window": list,
     "before": list,
     "effect": str,
@@ -179,7 +245,7 @@ _CLAIM_KEYS = {
 }
 _RUN_KEYS = {"persons": int, "years": float, "seeds": (int, list), "screen_seeds": int}
 _NATIONAL_KEYS = {"count": int, "definition": str, "claimed_total": float, "source": str}
-_TOP = {"claim", "run", "national", "parameters", "sensitivity"}
+_TOP = {"claim", "run", "national", "parameters", "sensitivity", "observed"}
 
 
 def _fail(path: str, key: str, reason: str) -> ClaimError:
@@ -245,6 +311,37 @@ def _seeds(path: str, value: int | list) -> tuple[int, ...]:
 
 REQUIRED = ("id", "statement", "metric", "population", "baseline", "intervention", "window")
 REQUIRED += ("effect", "value")
+
+
+MAX_ENCODINGS = 6
+
+
+def _names(path: str, key: str, value: str | list) -> list[str]:
+    """One scenario name, or a list of alternatives (the first is the claim's own)."""
+    names = [value] if isinstance(value, str) else value
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise _fail(path, key, f"expected a scenario name or a list of names, got {value!r}")
+    if len(set(names)) != len(names):
+        raise _fail(path, key, "scenario names repeat")
+    return names
+
+
+def _encodings(path: str, c: Mapping[str, Any]) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(baseline, intervention, alternatives): the claim's encoding and the others listed.
+
+    ``baseline`` and ``intervention`` may each list alternative scenarios; the first of
+    each is the claim's own encoding, and every other pairing is checked beside it.
+    """
+    bases = _names(path, "claim.baseline", c["baseline"])
+    alts = _names(path, "claim.intervention", c["intervention"])
+    pairs = [(b, a) for b in bases for a in alts]
+    if len(pairs) > MAX_ENCODINGS:
+        raise _fail(
+            path,
+            "claim.intervention",
+            f"{len(pairs)} encodings (baselines x interventions); at most {MAX_ENCODINGS}",
+        )
+    return bases[0], alts[0], tuple(pairs[1:])
 
 
 def _run(path: str, run: Mapping[str, Any]) -> dict[str, Any]:
@@ -381,16 +478,31 @@ def _national(
     return national
 
 
-def _parameters(path: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``[parameters]`` overrides of both arms, checked against the defaults."""
+ARMS = ("baseline", "intervention")
+
+
+def _parameters(path: str, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``[parameters]`` overrides: of both arms, and of one arm.
+
+    ``[parameters.<group>]`` sets both arms; ``[parameters.baseline.<group>]`` and
+    ``[parameters.intervention.<group>]`` set one arm only (applied after the shared ones).
+    Each is checked against the defaults.
+    """
     params = data.get("parameters", {})
     if not isinstance(params, Mapping):
         raise _fail(path, "parameters", "expected a table of parameter groups")
-    try:
-        Params().replace(**params)
-    except ParamError as e:
-        raise _fail(path, f"parameters.{e.key}", e.reason) from None
-    return dict(params)
+    shared = {k: v for k, v in params.items() if k not in ARMS}
+    per_arm = {k: params[k] for k in ARMS if k in params}
+    for prefix, table in [("parameters", shared)] + [
+        (f"parameters.{k}", v) for k, v in per_arm.items()
+    ]:
+        if not isinstance(table, Mapping):
+            raise _fail(path, prefix, "expected a table of parameter groups")
+        try:
+            Params().replace(**table)
+        except ParamError as e:
+            raise _fail(path, f"{prefix}.{e.key}", e.reason) from None
+    return dict(shared), {k: dict(v) for k, v in per_arm.items()}
 
 
 def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
@@ -412,15 +524,27 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
     window, before = _windows(path, c, run["weeks"])
     cohort = _cohort(path, c, population, window[0], run["weeks"])
     national = _national(path, data, effect, value, metric)
-    parameters = _parameters(path, data)
+    parameters, arm_parameters = _parameters(path, data)
+    baseline, intervention, encodings = _encodings(path, c)
+    claimed_baseline = c.get("claimed_baseline")
+    if claimed_baseline is not None and not 0 < claimed_baseline <= MAX_VALUE:
+        raise _fail(
+            path,
+            "claim.claimed_baseline",
+            f"expected above 0 and at most {MAX_VALUE:g} (the metric's unit), "
+            f"got {claimed_baseline}",
+        )
     return Claim(
         id=c["id"],
         statement=c["statement"],
         source=c.get("source", ""),
         metric=metric,
         population=population,
-        baseline=c["baseline"],
-        intervention=c["intervention"],
+        baseline=baseline,
+        intervention=intervention,
+        encodings=encodings,
+        claimed_baseline=claimed_baseline,
+        arm_parameters=arm_parameters,
         window=window,
         before=before,
         effect=effect,
@@ -434,18 +558,37 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
         parameters=parameters,
         screen=_screen(path, data.get("sensitivity", None)),
         national=national,
+        observed=_observed(path, data),
         notes=c.get("notes", ""),
         path=path,
     )
 
 
 def _screen(path: str, table: Any) -> dict[str, tuple[float, float]]:
+    """The ``[sensitivity]`` table: parameter = [low, high] multiples of its value.
+
+    A unit cost is screened as ``"costs.<row>" = "range"`` (its published low and high,
+    as multiples of its value) or by multiples like any parameter.
+    """
     if table is None:
         return dict(DEFAULT_SCREEN)
     if not isinstance(table, Mapping):
         raise _fail(path, "sensitivity", "expected a table: parameter = [low, high] multiples")
     out = {}
     for key, v in table.items():
+        if key.startswith("costs."):
+            row = UNIT_COSTS.get(key.removeprefix("costs."))
+            if row is None:
+                raise _fail(
+                    path,
+                    f"sensitivity.{key}",
+                    f"unknown unit cost (known: {', '.join(sorted(UNIT_COSTS))})",
+                )
+            if v == "range":
+                out[key] = (row.low / row.value, row.high / row.value)
+                continue
+        elif v == "range":
+            raise _fail(path, f"sensitivity.{key}", "'range' is for unit costs (costs.<row>)")
         ok = (
             isinstance(v, list)
             and len(v) == 2
@@ -466,32 +609,52 @@ def load(path: str | Path) -> Claim:
     _, data = read_toml(p, ClaimError)
     claim = parse(data, str(p))
     arms(claim)  # resolve both scenarios now, so errors surface before any run
+    for encoding in claim.encodings:
+        arms(claim, encoding=encoding)
     for key, multiples in claim.screen.items():
         for m in multiples:
             screen_params(claim, key, m)
     return claim
 
 
-def _overrides(claim: Claim) -> dict[str, Any]:
+def _overrides(claim: Claim, arm: str) -> dict[str, Any]:
     over: dict[str, Any] = {k: dict(v) for k, v in claim.parameters.items()}
+    over = merge(over, {k: dict(v) for k, v in claim.arm_parameters.get(arm, {}).items()})
     over.setdefault("population", {})["persons"] = claim.persons
     over.setdefault("run", {})["years"] = claim.years
     return over
 
 
-def arms(claim: Claim, extra: Mapping[str, Any] | None = None) -> tuple[Params, Params]:
-    """Parameters of the baseline and intervention arms (claim overrides applied)."""
-    over = _overrides(claim)
-    if extra:
-        over = merge(over, extra)
+def arms(
+    claim: Claim,
+    extra: Mapping[str, Any] | None = None,
+    encoding: tuple[str, str] | None = None,
+) -> tuple[Params, Params]:
+    """Parameters of the baseline and intervention arms (claim overrides applied).
+
+    ``encoding`` names another (baseline, intervention) pair of scenarios than the
+    claim's own (one of :attr:`Claim.encodings`); the overrides apply the same way.
+    """
+    names = encoding or (claim.baseline, claim.intervention)
     out = []
-    for key in ("baseline", "intervention"):
+    for key, name in zip(ARMS, names, strict=True):
+        over = _overrides(claim, key)
+        if extra:
+            over = merge(over, extra)
         near = Path(claim.path).parent if claim.path else None
         try:
-            out.append(scenarios.load(scenarios.resolve(getattr(claim, key), near), over).params)
+            out.append(scenarios.load(scenarios.resolve(name, near), over).params)
         except ScenarioError as e:
             raise ClaimError(f"{claim.path}: claim.{key}: {e}") from None
     return out[0], out[1]
+
+
+def param_value(params: Params, key: str) -> float:
+    """The value of ``group.name`` (or a unit cost, ``costs.<row>``) in ``params``."""
+    group, name = key.split(".")
+    if group == "costs":
+        return params.costs.get(name, UNIT_COSTS[name].value)
+    return getattr(getattr(params, group), name)
 
 
 def screen_params(
@@ -506,18 +669,24 @@ def screen_params(
     group, name = key.split(".")
     out = []
     for arm in pair or arms(claim):
+        if group == "costs":
+            value = arm.costs.get(name, UNIT_COSTS[name].value)
+            change: dict[str, Any] = {"costs": dict(arm.costs) | {name: value * multiple}}
+        else:
+            try:
+                value = getattr(getattr(arm, group), name)
+            except AttributeError:
+                raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
+            new = round(value * multiple) if isinstance(value, int) else value * multiple
+            change = {group: {name: new}}
         try:
-            value = getattr(getattr(arm, group), name)
-        except AttributeError:
-            raise ClaimError(f"{claim.path}: sensitivity.{key}: unknown parameter") from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ClaimError(f"{claim.path}: sensitivity.{key}: not a numeric parameter")
-        new = round(value * multiple) if isinstance(value, int) else value * multiple
-        try:
-            out.append(arm.replace(**{group: {name: new}}))
+            out.append(arm.replace(**change))
         except ParamError as e:
             raise ClaimError(
-                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives {new:g}: {e.reason}"
+                f"{claim.path}: sensitivity.{key}: x{multiple:g} gives "
+                f"{value * multiple:g}: {e.reason}"
             ) from None
     return out[0], out[1]
 

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from carecomplex.calibration.psa import Draws, Switch, footing, ranges, spread, switching_values
+from carecomplex.claims.footing import feasibility, footing_of
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure
-from carecomplex.claims.spec import METRICS, Claim, arms, screen_params
-from carecomplex.stats import Estimate, probability_beyond
+from carecomplex.claims.spec import METRICS, Claim, arms, param_value, screen_params
+from carecomplex.stats import Estimate, probability_beyond, resamples
 
 PSA_POINT = "psa:"
 """Point names of the PSA's paired runs: ``psa:<draw>``."""
@@ -32,13 +33,31 @@ def _at(snap: np.ndarray, week: int) -> int:
 
 
 def rate(
-    series: ArmSeries, snap: np.ndarray, window: tuple[int, int], scale: float, part: str = "value"
+    series: ArmSeries,
+    snap: np.ndarray,
+    window: tuple[int, int],
+    scale: float,
+    part: str = "value",
+    persons: int = 0,
 ) -> float:
-    """Per person-year rate of the metric (or its cashable part) over ``window``."""
+    """Per person-year rate of the metric (or its cashable part) over ``window``.
+
+    For a population (``persons`` 0) the person-years are those lived in the window. For
+    a cohort of ``persons`` (intention to treat) they are every member for the whole
+    window, alive or not: a death is an outcome, so a member who dies costs nothing from
+    then on and is not dropped.
+    """
     a, b = _at(snap, window[0]), _at(snap, window[1])
     x = getattr(series, part)
-    pw = series.weeks[b] - series.weeks[a]
-    return float(scale * (x[b] - x[a]) / (pw / 52.0)) if pw > 0 else math.nan
+    if persons > 0:
+        years = persons * (window[1] - window[0]) / 52.0
+    else:
+        years = (series.weeks[b] - series.weeks[a]) / 52.0
+    return float(scale * (x[b] - x[a]) / years) if years > 0 else math.nan
+
+
+def _persons(claim: Claim, p: PairResult) -> int:
+    return p.cohort if claim.is_cohort else 0
 
 
 def effect_of(claim: Claim, base: float, alt: float) -> float:
@@ -55,8 +74,49 @@ def effect_of(claim: Claim, base: float, alt: float) -> float:
 
 
 def p_holds(claim: Claim, x: Sequence[float]) -> float:
-    """Probability that the expected effect meets the claim's bound (t posterior, flat prior)."""
-    return probability_beyond(x, claim.bound, claim.at_most)
+    """Probability that the expected effect meets the claim's bound (t posterior, flat prior).
+
+    Ratios whose per-seed values are all positive are taken on the log scale, as their
+    interval is (:meth:`Estimate.ratio`).
+    """
+    a = np.asarray(x, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if claim.effect == "ratio" and len(a) and (a > 0).all():
+        return probability_beyond(np.log(a), math.log(claim.bound), claim.at_most)
+    return probability_beyond(a, claim.bound, claim.at_most)
+
+
+def estimate(claim: Claim, base: Sequence[float], alt: Sequence[float]) -> Estimate:
+    """The claim's effect over paired seeds from each arm's per-seed rate.
+
+    Ratios: :meth:`Estimate.ratio` (log scale, or a bootstrap of the ratio of means when a
+    seed has a zero rate), so the interval never leaves (0, inf). Differences, savings
+    and national totals: a t interval (:meth:`Estimate.of`).
+    """
+    if claim.effect == "ratio":
+        return Estimate.ratio(base, alt)
+    return Estimate.of([effect_of(claim, b, a) for b, a in zip(base, alt, strict=True)])
+
+
+def probability(claim: Claim, base: Sequence[float], alt: Sequence[float]) -> float:
+    """Probability that the claim holds, on the same scale as :func:`estimate`'s interval."""
+    b = np.asarray(base, dtype=np.float64)
+    a = np.asarray(alt, dtype=np.float64)
+    if claim.effect != "ratio":
+        return p_holds(claim, [effect_of(claim, x, y) for x, y in zip(b, a, strict=True)])
+    ok = np.isfinite(b) & np.isfinite(a)
+    b, a = b[ok], a[ok]
+    if len(b) < 2:
+        return math.nan
+    if (b > 0).all() and (a > 0).all():
+        return probability_beyond(np.log(a) - np.log(b), math.log(claim.bound), claim.at_most)
+
+    def of(i: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a[i].mean(axis=-1) / b[i].mean(axis=-1)
+
+    v = resamples(of, len(b))
+    return float(holds(claim, v).mean()) if len(v) else math.nan
 
 
 def verdict(claim: Claim, lo: float, hi: float, mean: float) -> tuple[str, str]:
@@ -132,6 +192,24 @@ class ClaimResult:
     seconds: float
     pairs: list[PairResult] = field(repr=False, default_factory=list)
     psa: PsaResult | None = None
+    survival: tuple[Estimate, Estimate] | None = None  # cohorts: share alive at window end
+    encodings: list[EncodingResult] = field(default_factory=list)
+    footing: tuple[str, str] = ("", "")  # (label, reason): what the verdict rests on
+    feasibility: list[tuple[str, str]] = field(default_factory=list)
+    screened: bool = True
+    points: dict[str, list[PairResult]] = field(repr=False, default_factory=dict)
+    appraisal: Any = None
+
+
+@dataclass
+class EncodingResult:
+    """The claim under another encoding (pair of scenarios) than its own."""
+
+    baseline: str
+    intervention: str
+    effect: Estimate
+    p_holds: float
+    verdict: str
 
 
 @dataclass
@@ -158,10 +236,16 @@ class PsaResult:
 def _per_seed(
     claim: Claim, pairs: Sequence[PairResult], window: tuple[int, int], part: str = "value"
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each arm's rate per seed over ``window`` (intention to treat for cohorts)."""
     scale = METRICS[claim.metric].scale
-    b = np.array([rate(p.arms[0], p.snap, window, scale, part) for p in pairs])
-    i = np.array([rate(p.arms[1], p.snap, window, scale, part) for p in pairs])
+    b = np.array([rate(p.arms[0], p.snap, window, scale, part, _persons(claim, p)) for p in pairs])
+    i = np.array([rate(p.arms[1], p.snap, window, scale, part, _persons(claim, p)) for p in pairs])
     return b, i
+
+
+def estimate_pairs(claim: Claim, pairs: Sequence[PairResult]) -> Estimate:
+    """:func:`estimate` of the claim's window from paired results."""
+    return estimate(claim, *_per_seed(claim, pairs, claim.window))
 
 
 def effects(claim: Claim, pairs: Sequence[PairResult]) -> np.ndarray:
@@ -170,15 +254,22 @@ def effects(claim: Claim, pairs: Sequence[PairResult]) -> np.ndarray:
     return np.array([effect_of(claim, x, y) for x, y in zip(b, i, strict=True)])
 
 
-def _naive(claim: Claim, pairs: Sequence[PairResult], arm: int) -> np.ndarray:
+def _naive(claim: Claim, pairs: Sequence[PairResult], arm: int) -> Estimate:
     """Before-after on one arm: the claim's effect of 'before' window -> claim window."""
-    scale = METRICS[claim.metric].scale
+    before = _per_seed(claim, pairs, claim.before)[arm]
+    after = _per_seed(claim, pairs, claim.window)[arm]
+    return estimate(claim, before, after)
+
+
+def _survival(pairs: Sequence[PairResult], week: int) -> tuple[Estimate, Estimate] | None:
+    """Share of a cohort alive at ``week`` in each arm (None without alive counts)."""
+    if not pairs or any(p.arms[0].alive is None or p.cohort <= 0 for p in pairs):
+        return None
     out = []
-    for p in pairs:
-        before = rate(p.arms[arm], p.snap, claim.before, scale)
-        after = rate(p.arms[arm], p.snap, claim.window, scale)
-        out.append(effect_of(claim, before, after))
-    return np.array(out)
+    for arm in (0, 1):
+        share = [p.arms[arm].alive[_at(p.snap, week)] / p.cohort for p in pairs]  # type: ignore[index]
+        out.append(Estimate.nonneg(share))
+    return out[0], out[1]
 
 
 def _trajectory(claim: Claim, pairs: Sequence[PairResult]) -> dict[str, np.ndarray]:
@@ -191,7 +282,12 @@ def _trajectory(claim: Claim, pairs: Sequence[PairResult]) -> dict[str, np.ndarr
     out: dict[str, np.ndarray] = {"start": snap[:-1], "end": snap[1:]}
     per = {}
     for arm, name in ((0, "baseline"), (1, "intervention")):
-        per[name] = np.array([[rate(p.arms[arm], p.snap, w, scale) for w in spans] for p in pairs])
+        per[name] = np.array(
+            [
+                [rate(p.arms[arm], p.snap, w, scale, "value", _persons(claim, p)) for w in spans]
+                for p in pairs
+            ]
+        )
         out[name] = np.nanmean(per[name], axis=0)
         out[f"{name}_lo"] = np.nanpercentile(per[name], 5, axis=0)
         out[f"{name}_hi"] = np.nanpercentile(per[name], 95, axis=0)
@@ -203,10 +299,9 @@ def summarise(
     claim: Claim, pairs: Sequence[PairResult], screen: list[ScreenRow], seconds: float
 ) -> ClaimResult:
     """Turn paired results into estimates, a verdict and its reason."""
-    e = effects(claim, pairs)
-    est = Estimate.of(e)
-    v, reason = verdict(claim, est.lo, est.hi, est.mean)
     b, i = _per_seed(claim, pairs, claim.window)
+    est = estimate(claim, b, i)
+    v, reason = verdict(claim, est.lo, est.hi, est.mean)
     cash = non = None
     if METRICS[claim.metric].is_cost and claim.effect != "ratio":
         cb, ci = _per_seed(claim, pairs, claim.window, "cashable")
@@ -219,11 +314,11 @@ def summarise(
     return ClaimResult(
         claim=claim,
         effect=est,
-        p_holds=p_holds(claim, e),
+        p_holds=probability(claim, b, i),
         verdict=v,
         reason=reason,
-        rates=(Estimate.of(b), Estimate.of(i)),
-        before_after=(Estimate.of(_naive(claim, pairs, 0)), Estimate.of(_naive(claim, pairs, 1))),
+        rates=(Estimate.nonneg(b), Estimate.nonneg(i)),
+        before_after=(_naive(claim, pairs, 0), _naive(claim, pairs, 1)),
         cashable=cash,
         non_cashable=non,
         national=nat,
@@ -232,13 +327,29 @@ def summarise(
         cohort=float(np.mean([p.cohort for p in pairs])) if pairs else math.nan,
         seconds=seconds,
         pairs=list(pairs),
+        survival=_survival(pairs, claim.window[1]) if claim.is_cohort else None,
     )
 
 
+ENCODING_POINT = "encoding:"
+"""Point names of the alternative encodings' paired runs: ``encoding:<base>/<alt>``."""
+
+
+def encoding_point(encoding: tuple[str, str]) -> str:
+    """The point name of an alternative encoding's runs."""
+    return f"{ENCODING_POINT}{encoding[0]}/{encoding[1]}"
+
+
 def tasks(claim: Claim, screen: bool = True) -> list[PairTask]:
-    """Every paired run a claim needs: all seeds at the defaults, then the screen."""
+    """Every paired run a claim needs.
+
+    All seeds at the defaults and under each alternative encoding, then the screen.
+    """
     base, alt = arms(claim)
     out = [PairTask(claim, s, "default", base, alt) for s in claim.seeds]
+    for enc in claim.encodings:
+        b, a = arms(claim, encoding=enc)
+        out += [PairTask(claim, s, encoding_point(enc), b, a) for s in claim.seeds]
     if screen:
         for key, (lo, hi) in claim.screen.items():
             for mult in (lo, hi):
@@ -283,9 +394,8 @@ def psa_summarise(
         e = effects(claim, pairs)
         runs += [(i, p.seed, float(x)) for p, x in zip(pairs, e, strict=True)]
         every += e.tolist()
-        finite = e[np.isfinite(e)]
-        if len(finite):
-            per_draw[i] = float(finite.mean())
+        if pairs:
+            per_draw[i] = estimate_pairs(claim, pairs).mean
     mean, lo, hi = spread(every)
     est = Estimate(mean, lo, hi, int(np.isfinite(every).sum()))
     ok = np.isfinite(per_draw)
@@ -296,26 +406,33 @@ def psa_summarise(
     return PsaResult(est, per_draw, share, switches, foot, drawn.describe(), seeds, runs)
 
 
-def _screen_rows(claim: Claim, default: str, by_point: Mapping[str, list[PairResult]]):
+def _screen_rows(claim: Claim, default: Estimate, by_point: Mapping[str, list[PairResult]]):
     rows = []
     _, alt = arms(claim)
+    v0 = verdict(claim, default.lo, default.hi, default.mean)[0]
     for key, (lo, hi) in claim.screen.items():
-        group, name = key.split(".")
-        value = getattr(getattr(alt, group), name)  # the intervention arm's value
+        value = param_value(alt, key)  # the intervention arm's value
         for mult in (lo, hi):
             pairs = by_point.get(f"{key}@{mult:g}", [])
-            e = effects(claim, pairs)
-            est = Estimate.of(e)
+            b, i = _per_seed(claim, pairs, claim.window)
+            est = estimate(claim, b, i)
             v, _ = verdict(claim, est.lo, est.hi, est.mean)
-            rows.append(ScreenRow(key, mult, value * mult, est, p_holds(claim, e), v, v != default))
-    rows.sort(key=lambda r: -abs(r.effect.mean - _default_mean(by_point, claim)))
+            rows.append(
+                ScreenRow(key, mult, value * mult, est, probability(claim, b, i), v, v != v0)
+            )
+    centre = default.mean if math.isfinite(default.mean) else 0.0
+    rows.sort(key=lambda r: -abs(r.effect.mean - centre) if math.isfinite(r.effect.mean) else 0)
     return rows
 
 
-def _default_mean(by_point: Mapping[str, list[PairResult]], claim: Claim) -> float:
-    e = effects(claim, by_point.get("default", []))
-    e = e[np.isfinite(e)]
-    return float(e.mean()) if len(e) else 0.0
+def _encodings(claim: Claim, by_point: Mapping[str, list[PairResult]]) -> list[EncodingResult]:
+    out = []
+    for enc in claim.encodings:
+        b, i = _per_seed(claim, by_point.get(encoding_point(enc), []), claim.window)
+        est = estimate(claim, b, i)
+        v, _ = verdict(claim, est.lo, est.hi, est.mean)
+        out.append(EncodingResult(enc[0], enc[1], est, probability(claim, b, i), v))
+    return out
 
 
 def check(
@@ -347,12 +464,15 @@ def check(
         for v in by_point.values():
             v.sort(key=lambda r: r.seed)
         default = by_point.get("default", [])
-        e = Estimate.of(effects(c, default))
-        v, _ = verdict(c, e.lo, e.hi, e.mean)
-        rows = _screen_rows(c, v, by_point) if screen else []
+        rows = _screen_rows(c, estimate_pairs(c, default), by_point) if screen else []
         secs = sum(r.seconds for rs in by_point.values() for r in rs)
         result = summarise(c, default, rows, secs)
+        result.screened = screen
+        result.encodings = _encodings(c, by_point)
+        result.points = {k: v for k, v in by_point.items() if not k.startswith(PSA_POINT)}
         if psa is not None:
             result.psa = psa_summarise(c, by_point, psa, min(psa_seeds, len(c.seeds)))
+        result.footing = footing_of(result)
+        result.feasibility = feasibility(result)
         out.append(result)
     return out

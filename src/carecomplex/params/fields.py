@@ -6,7 +6,7 @@ from dataclasses import field
 from typing import Any
 
 MODEL = "model assumption (see docs/ODD.md)"
-EVID = "shared/research/evidence.md"
+EVID = "docs/evidence.md"
 
 
 def param(

@@ -155,7 +155,7 @@ class CrisisParams:
         "fraction",
         "Crisis hazard reduction at full trust in a worker; Sandvik et al. 2022 long-continuity "
         "OR 0.72 is the upper plausible effect; 0.2 sits below it (calibrated, model 2).",
-        EVID + " §2.4",
+        EVID + " §6",
     )
     family_protection: float = param(
         0.2, 0.0, 0.9, "fraction", "Crisis hazard reduction at full family support."
@@ -423,7 +423,7 @@ class TrustParams:
         "fraction",
         "Trust lost on a hand-off, rejection or turnover; about 3x building (Pant & Yu 2025 "
         "prior).",
-        EVID + " §2.4",
+        EVID + " §6",
     )
     initial: float = param(0.35, 0.0, 1.0, "trust", "Initial trust of a person in services.")
     disengage: float = param(
