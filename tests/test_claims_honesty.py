@@ -65,6 +65,13 @@ def test_rate_intervals_never_go_below_zero(x: list[float]) -> None:
         assert Estimate.of(x).lo < 0
 
 
+@settings(max_examples=100, deadline=None)
+@given(x=st.lists(st.one_of(st.just(0.0), st.just(1.0), st.floats(0, 1)), min_size=2, max_size=40))
+def test_share_intervals_stay_between_zero_and_one(x: list[float]) -> None:
+    e = Estimate.share(x)
+    assert 0.0 <= e.lo <= e.hi <= 1.0, e
+
+
 @settings(max_examples=200, deadline=None)
 @given(pairs=st.lists(st.tuples(nonneg, nonneg), min_size=2, max_size=40))
 def test_ratio_intervals_never_leave_zero_to_infinity(pairs: list[tuple[float, float]]) -> None:

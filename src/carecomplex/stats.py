@@ -61,17 +61,30 @@ class Estimate:
     def nonneg(cls, x: Sequence[float]) -> Estimate:
         """From per-seed values of a quantity that cannot be negative (a rate, a count).
 
-        The t interval when it stays at or above zero; otherwise a percentile bootstrap
-        of the mean over seeds, which lies within the values seen and so cannot go below
-        zero.
+        :meth:`within` ``[0, inf)``.
+        """
+        return cls.within(x, 0.0, math.inf)
+
+    @classmethod
+    def share(cls, x: Sequence[float]) -> Estimate:
+        """From per-seed values of a share (alive, housed): :meth:`within` ``[0, 1]``."""
+        return cls.within(x, 0.0, 1.0)
+
+    @classmethod
+    def within(cls, x: Sequence[float], lo: float, hi: float) -> Estimate:
+        """From per-seed values of a quantity bounded to ``[lo, hi]``.
+
+        The t interval when it stays inside the bounds; otherwise a percentile bootstrap
+        of the mean over seeds, which lies within the values seen and so cannot leave
+        them.
         """
         a = np.asarray(x, dtype=np.float64)
         a = a[np.isfinite(a)]
         t = cls(*t_interval(a))
-        if len(a) < 2 or not t.lo < 0:
+        if len(a) < 2 or (lo <= t.lo and t.hi <= hi):
             return t
-        lo, hi = _bootstrap(lambda i: a[i].mean(axis=-1), len(a))
-        return cls(t.mean, lo, hi, t.n, "bootstrap")
+        b_lo, b_hi = _bootstrap(lambda i: a[i].mean(axis=-1), len(a))
+        return cls(t.mean, b_lo, b_hi, t.n, "bootstrap")
 
     @classmethod
     def ratio(cls, base: Sequence[float], alt: Sequence[float]) -> Estimate:

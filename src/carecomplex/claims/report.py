@@ -112,7 +112,8 @@ def fig_effects(results: Sequence[ClaimResult]) -> bytes:
         ax.set_ylim(-0.7, 2.7)
         ax.invert_yaxis()
         ax.set_title(
-            f"{c.id}: {r.verdict}  ({effect_unit(r)})",
+            f"{c.id}: {r.verdict}  ({effect_unit(r)})"
+            + (f"; rests on {r.footing[0]}" if r.footing[0] else ""),
             loc="left",
             fontsize=8.5,
             color=VERDICT_COLOUR[r.verdict],
@@ -165,6 +166,13 @@ def fig_trajectory(r: ClaimResult) -> bytes:
     return _png(fig)
 
 
+def _screen_label(row: Any) -> str:
+    """``x0.5`` for a multiple; a unit cost's published low or high as its value."""
+    if row.parameter.startswith("costs."):
+        return f"{'low' if row.multiple < 1 else 'high'} {fmt(row.value, '£')}"
+    return f"x{row.multiple:.3g}"
+
+
 def fig_screen(r: ClaimResult) -> bytes | None:
     """Tornado of the sensitivity screen: effect at each parameter's low and high."""
     if not r.screen:
@@ -187,7 +195,7 @@ def fig_screen(r: ClaimResult) -> bytes | None:
             )
             right = e.mean >= r.effect.mean
             ax.annotate(
-                f"x{row.multiple:g}" + (" *" if row.moves_verdict else ""),
+                _screen_label(row) + (" *" if row.moves_verdict else ""),
                 (e.mean, y),
                 xytext=(4 if right else -4, 6 if row.multiple >= 1 else -6),
                 textcoords="offset points",
@@ -197,6 +205,9 @@ def fig_screen(r: ClaimResult) -> bytes | None:
             )
     ax.axvline(r.effect.mean, color="black", lw=1)
     ax.axvline(c.bound, color="black", ls="--", lw=1)
+    unit = _money(r)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(6))
+    ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
     ax.set_yticks(range(len(keys)), keys)
     ax.invert_yaxis()
     ax.set_xlabel(f"mean effect ({effect_unit(r)}); * = verdict changes; colour = verdict there")
@@ -506,7 +517,8 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
         (
             "Assumptions",
             f"baseline {c.baseline}, intervention {c.intervention}; population {pop} "
-            f"(about {r.cohort:,.0f} persons); {c.persons:,} persons simulated for {c.years:g} "
+            f"(about {r.cohort:,.0f} {'person' if round(r.cohort) == 1 else 'persons'}); "
+            f"{c.persons:,} persons simulated for {c.years:g} "
             f"years after burn-in; window weeks {c.window[0]}-{c.window[1]}, before "
             f"{c.before[0]}-{c.before[1]}; {_seeds_used(r)}; overrides of both arms "
             f"{dict(c.parameters) or 'none'}"

@@ -268,7 +268,7 @@ def _survival(pairs: Sequence[PairResult], week: int) -> tuple[Estimate, Estimat
     out = []
     for arm in (0, 1):
         share = [p.arms[arm].alive[_at(p.snap, week)] / p.cohort for p in pairs]  # type: ignore[index]
-        out.append(Estimate.nonneg(share))
+        out.append(Estimate.share(share))
     return out[0], out[1]
 
 
