@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import scenarios
+from carecomplex.claims.appraisal import Appraisal, parse_appraisal
 from carecomplex.costs import ITEMS, Holder, Item
 from carecomplex.errors import ClaimError, ParamError, ScenarioError
 from carecomplex.inputs import SAFE_NAME, read_toml
@@ -130,6 +131,7 @@ class Claim:
     national: National | None = None
     notes: str = ""
     path: str = ""
+    appraisal: Appraisal = field(default_factory=Appraisal)
 
     @property
     def weeks(self) -> int:
@@ -179,7 +181,7 @@ _CLAIM_KEYS = {
 }
 _RUN_KEYS = {"persons": int, "years": float, "seeds": (int, list), "screen_seeds": int}
 _NATIONAL_KEYS = {"count": int, "definition": str, "claimed_total": float, "source": str}
-_TOP = {"claim", "run", "national", "parameters", "sensitivity"}
+_TOP = {"claim", "run", "national", "parameters", "sensitivity", "appraisal"}
 
 
 def _fail(path: str, key: str, reason: str) -> ClaimError:
@@ -436,6 +438,7 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
         national=national,
         notes=c.get("notes", ""),
         path=path,
+        appraisal=parse_appraisal(path, data.get("appraisal")),
     )
 
 

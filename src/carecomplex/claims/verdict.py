@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from carecomplex.calibration.psa import Draws, Switch, footing, ranges, spread, switching_values
+from carecomplex.claims.appraisal import AppraisalResult, appraise
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure
 from carecomplex.claims.spec import METRICS, Claim, arms, screen_params
 from carecomplex.stats import Estimate, probability_beyond
@@ -132,6 +133,7 @@ class ClaimResult:
     seconds: float
     pairs: list[PairResult] = field(repr=False, default_factory=list)
     psa: PsaResult | None = None
+    appraisal: AppraisalResult | None = None
 
 
 @dataclass
@@ -352,6 +354,7 @@ def check(
         rows = _screen_rows(c, v, by_point) if screen else []
         secs = sum(r.seconds for rs in by_point.values() for r in rs)
         result = summarise(c, default, rows, secs)
+        result.appraisal = appraise(c, default)
         if psa is not None:
             result.psa = psa_summarise(c, by_point, psa, min(psa_seeds, len(c.seeds)))
         out.append(result)
