@@ -95,6 +95,18 @@ def test_hand_worked_present_values_without_optimism_bias() -> None:
     assert a.years.tolist() == [1.0, 2.0, 3.0]
 
 
+def test_rows_tell_every_part_apart() -> None:
+    c = replace(claim_with(evidence_grade=1), national=None)
+    a = appraise(c, [pair(BASELINE, INTERVENTION)] * 2)
+    rows = dict(appraisal_rows(SimpleNamespace(appraisal=a)))  # type: ignore[arg-type]
+    assert rows["Economic value"].startswith("not modelled")
+    assert "cashable" not in rows["Benefit-cost ratio, fiscal"]
+    assert rows["Discounted break-even"].startswith("fiscal by the end of measured year 2 in")
+    assert "Appraisal, national" not in rows
+    assert "optimism bias grade 1" in rows["Appraisal conventions"]
+    assert rows["Discounted break-even"].endswith("in every seed")
+
+
 def test_hand_worked_optimism_bias() -> None:
     a = appraise(claim_with(evidence_grade=6), [pair(BASELINE, INTERVENTION)])
     assert a is not None

@@ -370,17 +370,18 @@ def _ratio(e: Estimate) -> str:
 
 
 def _break_even(a: AppraisalResult, key: str) -> str:
+    """Break-even years over seeds: median and range of those that break even, and how many."""
     x = a.per_seed[key]
-    ok = np.isfinite(x)
-    if not ok.any():
+    ok = x[np.isfinite(x)]
+    if not len(ok):
         return f"not within the run ({a.years[-1]:g} years) in any of {len(x)} seeds"
-    e = Estimate.of(x)
-    text = f"by the end of measured year {e.mean:.1f}"
-    if e.n > 1 and math.isfinite(e.lo):
-        text += f" [{e.lo:.1f}, {e.hi:.1f}]"
-    if not ok.all():
-        text += f" in {int(ok.sum())} of {len(x)} seeds; the others not within the run"
-    return text
+    lo, mid, hi = float(ok.min()), float(np.median(ok)), float(ok.max())
+    text = f"by the end of measured year {mid:g}"
+    if hi > lo:
+        text += f" (median; range {lo:g}-{hi:g})"
+    if len(ok) < len(x):
+        return f"{text} in {len(ok)} of {len(x)} seeds; not within the run in the others"
+    return f"{text} in every seed"
 
 
 def appraisal_rows(result: ClaimResult) -> list[tuple[str, str]]:
