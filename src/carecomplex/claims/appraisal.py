@@ -406,7 +406,7 @@ def appraisal_rows(result: ClaimResult) -> list[tuple[str, str]]:
             "docs/appraisal.md)",
         ),
         (
-            "Fiscal savings, cashable + non-cashable (excluding the programme)",
+            "Fiscal savings after optimism bias, cashable + non-cashable (programme excluded)",
             f"{_iv(e('savings_cashable'))} + {_iv(e('savings_non_cashable'))} = "
             f"{_iv(e('savings'))} {unit}",
         ),
