@@ -293,6 +293,7 @@ def test_appraisal_table_is_read() -> None:
         ({"wellby_value": 20000}, "appraisal.wellby_value"),
         ({"wellby_range": [16000, 10000]}, "appraisal.wellby_range"),
         ({"wellby_range": [10000]}, "appraisal.wellby_range"),
+        ({"wellby_range": [1000, 2000]}, "appraisal.wellby_range"),
         ({"wellby_price_year": "1900/01"}, "appraisal.wellby_price_year"),
         ({"wellbeing_scale": 0}, "appraisal.wellbeing_scale"),
         ({"wellbeing_scale": float("nan")}, "appraisal.wellbeing_scale"),
@@ -305,6 +306,32 @@ def test_bad_appraisal_values_name_the_key(table: dict, key: str) -> None:
         cl.parse(BASE | {"appraisal": table}, "claim.toml")
     msg = str(e.value)
     assert msg.startswith(f"claim.toml: {key}: ") and "\n" not in msg
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.one_of(st.integers(-5, 20000), st.floats(), st.text(max_size=3)), max_size=3),
+    st.sampled_from(["2019/20", "2023/24", "both", "costs"]),
+)
+keys = st.sampled_from([*Appraisal.__dataclass_fields__, "rate", ""])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(keys, values, max_size=4))
+def test_any_appraisal_table_is_read_or_refused_in_one_line(table: dict) -> None:
+    try:
+        a = parse_appraisal("c.toml", table)
+    except cl.ClaimError as e:
+        msg = str(e)
+        assert msg.startswith("c.toml: appraisal.") and "\n" not in msg
+        assert msg.split(": ")[1].removeprefix("appraisal.") in table
+    else:
+        assert 0 < a.wellby_range[0] <= a.wellby_value <= a.wellby_range[1]
+        assert a.evidence_grade in GRADES and math.isfinite(a.discount_rate)
 
 
 def test_appraisal_must_be_a_table() -> None:

@@ -157,12 +157,12 @@ def parse_appraisal(path: str, table: Any) -> Appraisal:
         elif key == "wellbeing_scale":
             out[key] = _number(path, key, v, 0.0, 10.0, lo_open=True)
         elif key == "evidence_grade":
-            if isinstance(v, bool) or v not in GRADES:
+            if not isinstance(v, int) or isinstance(v, bool) or v not in GRADES:
                 grades = ", ".join(f"{g} (+{x.percent:.0%})" for g, x in GRADES.items())
                 raise _fail(path, key, f"expected one of {grades}, got {shown(v)}")
             out[key] = int(v)
         elif key == "optimism_on":
-            if v not in OPTIMISM_ON:
+            if not isinstance(v, str) or v not in OPTIMISM_ON:
                 raise _fail(path, key, f"expected one of {', '.join(OPTIMISM_ON)}, got {shown(v)}")
             out[key] = v
         elif key == "wellby_range":
@@ -173,7 +173,7 @@ def parse_appraisal(path: str, table: Any) -> Appraisal:
                 raise _fail(path, key, f"expected low <= high, got {shown(v)}")
             out[key] = (lo, hi)
         elif key == "wellby_price_year":
-            if v not in deflators():
+            if not isinstance(v, str) or v not in deflators():
                 years = f"{min(deflators())} to {max(deflators())}"
                 raise _fail(path, key, f"expected a financial year from {years}, got {shown(v)}")
             out[key] = v
@@ -188,8 +188,9 @@ def parse_appraisal(path: str, table: Any) -> Appraisal:
     a = Appraisal(**out)
     lo, hi = a.wellby_range
     if not lo <= a.wellby_value <= hi:
+        key = "wellby_value" if "wellby_value" in out else "wellby_range"
         raise _fail(
-            path, "wellby_value", f"{a.wellby_value:g} lies outside wellby_range [{lo:g}, {hi:g}]"
+            path, key, f"wellby_value {a.wellby_value:g} lies outside wellby_range [{lo:g}, {hi:g}]"
         )
     return a
 
