@@ -14,14 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carecomplex import claims as cl
-from carecomplex.claims.appraisal import (
-    GRADES,
-    Appraisal,
-    appraisal_rows,
-    appraise,
-    break_even,
-    parse_appraisal,
-)
+from carecomplex.claims.appraisal import GRADES, Appraisal, appraise, break_even, parse_appraisal
+from carecomplex.claims.appraisal_report import appraisal_rows
 from carecomplex.claims.pairs import ArmSeries, PairResult
 from carecomplex.cli import main
 from carecomplex.costs import deflators
@@ -365,6 +359,15 @@ def test_cohort_series_hold_every_person_s_cost_and_the_exact_programme() -> Non
     assert cohort.spend[-1] == pytest.approx(group.spend[-1] - idle, abs=1e-6)
     per = model.state.person
     assert (s["programme"][-1] <= per.cost[:, 0]).all()
+    # With the cost_total metric, the claim's own series and the appraisal's agree.
+    total = METRICS["cost_total"]
+    g = _group_series(model, total, (0, 1), snap)
+    assert np.allclose(g.value, g.spend) and np.allclose(g.cashable, g.spend_cashable)
+    c = _cohort_series(
+        model, total, _person_snapshots(CareModel(alt, rng=3), total, snap), everyone
+    )
+    assert np.allclose(c.value, c.spend) and np.allclose(c.cashable, c.spend_cashable)
+    assert np.array_equal(c.programme, cohort.programme)
     # Wellbeing: end-of-week sums per person against the support step's group means.
     assert cohort.wellbeing[-1] == pytest.approx(group.wellbeing[-1], rel=0.02)
     assert (np.diff(cohort.wellbeing) >= 0).all()

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from carecomplex.claims.appraisal import appraisal_columns, appraisal_rows, fig_appraisal
+from carecomplex.claims.appraisal_report import appraisal_columns, appraisal_rows, fig_appraisal
 from carecomplex.claims.spec import METRICS, arms
 from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, holds, rate
 from carecomplex.stats import Estimate
