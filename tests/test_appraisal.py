@@ -409,6 +409,8 @@ evidence_grade = 5
         assert f"**{label}:**" in md
     assert "Economic value:** not modelled" in md
     assert "optimism bias grade 5" in md
+    html = (out / "report.html").read_text()
+    assert "<h2>Appraisal (Green Book)</h2>" in html and "<dt>Appraisal, national</dt>" in html
     import pandas as pd
 
     row = pd.read_parquet(out / "claims.parquet").iloc[0]
