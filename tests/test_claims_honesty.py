@@ -109,7 +109,7 @@ def _series(values, alive, cohort):
     snap = np.array([0, 13, 26, 39, 52])
     value = np.array(values, dtype=float)
     weeks = np.concatenate([[0.0], np.cumsum(np.diff(snap) * np.array(alive[:-1]))])
-    return cl.ArmSeries(value, value * 0.0, weeks, np.array(alive, dtype=float)), snap
+    return cl.ArmSeries(value, value * 0.0, weeks, alive=np.array(alive, dtype=float)), snap
 
 
 def test_a_cohort_member_who_dies_is_counted_not_dropped() -> None:
@@ -265,7 +265,8 @@ def test_report_states_overrides_and_the_manifest_is_complete(tmp_path: Path) ->
         ("select_week = 104", "select_week = 78"),
     ]:
         src = src.replace(a, b)
-    p.write_text(src)
+    observed = '[observed]\nsource = "a local monitoring return"\nrule = "top tenth"\n'
+    p.write_text(src + observed + "before = 60000\nafter = 20000\npersons = 18\n")
     out = tmp_path / "rep"
     args = ["claims", str(p), "--out", str(out), "--persons", "400", "--seeds", "2"]
     assert main([*args, "--no-screen", "--workers", "1", "--quiet"]) == 0
@@ -276,6 +277,8 @@ def test_report_states_overrides_and_the_manifest_is_complete(tmp_path: Path) ->
     assert "Under other encodings" in md and "siloed -> alliance" in md
     assert "What the verdict rests on" in md and "Alive at the end of the window" in md
     assert "journey.png" not in md  # no persona claim: no persona journey
+    assert "Observed (local data)" in md and "an observed saving of £40,000" in md
+    assert "Expected from the selection alone" in md
     m = json.loads((out / "manifest.json").read_text())
     assert m["seeds"] == [1, 2] and m["screen"] is False
     entry = m["claims"]["thurrock"]

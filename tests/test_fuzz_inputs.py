@@ -612,6 +612,7 @@ LOADERS = [
     "params/world.py",
     "experiments/design.py",
     "claims/spec.py",
+    "claims/appraisal.py",
     "costs.py",
     "cli.py",
     "console.py",

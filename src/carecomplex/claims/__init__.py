@@ -7,16 +7,22 @@ and window, and which two scenarios stand for "before" (baseline) and "after"
 numbers: the same persons meet the same shocks) and reports:
 
 - the counterfactual effect (intervention - baseline, same persons, same window) with a
-  95 % t interval over the paired seeds;
-- the probability that the claim holds under the model's assumptions, a verdict and
-  its reason;
+  95 % interval over the paired seeds that stays in the quantity's domain (ratios on the
+  log scale; cohorts counted by intention to treat, deaths kept);
+- the probability that the claim holds under the model's assumptions, a verdict, its
+  reason, what it rests on (:mod:`~carecomplex.claims.footing`) and the change to the
+  modelled baseline the claim needs; the verdict under each alternative encoding;
 - the naive before-after estimate on the same people (both arms), so regression to the
   mean is visible next to the counterfactual;
 - the trajectory of the metric over time in both arms (a J-curve shows here);
 - cashable and non-cashable parts of a cost effect;
 - a one-at-a-time sensitivity screen (which parameters move the verdict);
 - for national claims, the extrapolation with its interval and the prevalence
-  definition it rests on.
+  definition it rests on;
+- the Green Book appraisal (present values, programme cost with optimism bias, net
+  benefit, benefit-cost ratio, WELLBYs; fiscal, economic and social value apart);
+- a local programme's observed change beside the change its selection rule alone gives
+  in the model (``[observed]``), and the model's matched series (``series.csv``).
 
 Populations are ``everyone``, ``complex`` (the multiple-disadvantage group), ``top_cost``
 (the highest-cost fraction at a selection week, chosen in the baseline arm and followed
@@ -24,14 +30,21 @@ in both arms) and ``persona`` (a named persona). Person-level metrics (total cos
 by budget holder, crises, deaths) work for every population; ledger items (e.g.
 emergency accommodation) and avoidable deaths are counted by group only.
 
-Modules, in dependency order: :mod:`~carecomplex.claims.spec` (the claim file: parse,
-validate, resolve the arms), :mod:`~carecomplex.claims.pairs` (measure one paired run),
-:mod:`~carecomplex.claims.verdict` (effects, intervals, verdict, screen, ``check``),
+Modules, in dependency order: :mod:`~carecomplex.claims.numbers` (numbers for people),
+:mod:`~carecomplex.claims.appraisal` (the Green Book layer: discounting, programme cost,
+optimism bias, net benefit, BCR, WELLBYs), :mod:`~carecomplex.claims.spec` (the claim
+file: parse, validate, resolve the arms), :mod:`~carecomplex.claims.pairs` (measure one
+paired run), :mod:`~carecomplex.claims.footing` (what a verdict rests on; the change a
+claim needs), :mod:`~carecomplex.claims.observed` (local data beside regression to the
+mean; matched model series), :mod:`~carecomplex.claims.verdict` (effects, intervals,
+verdict, screen, ``check``), :mod:`~carecomplex.claims.appraisal_report` (the
+appraisal's rows and figure),
 :mod:`~carecomplex.claims.report` (figures, HTML and Markdown),
 :mod:`~carecomplex.claims.commands` (``carecomplex claims``). The names below are the
 package's public interface.
 """
 
+from carecomplex.claims.appraisal import Appraisal, AppraisalResult, appraise
 from carecomplex.claims.footing import FOOTINGS, feasibility, footing_of, implied_change
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure, snapshot_weeks
 from carecomplex.claims.spec import (
@@ -73,6 +86,8 @@ __all__ = [
     "FOOTINGS",
     "METRICS",
     "POPULATIONS",
+    "Appraisal",
+    "AppraisalResult",
     "ArmSeries",
     "Claim",
     "ClaimError",
@@ -84,6 +99,7 @@ __all__ = [
     "PairResult",
     "PairTask",
     "ScreenRow",
+    "appraise",
     "arms",
     "check",
     "effect_of",

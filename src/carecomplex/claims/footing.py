@@ -24,7 +24,8 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any
 
-from carecomplex.claims.spec import METRICS, Claim
+from carecomplex.claims.numbers import fmt
+from carecomplex.claims.spec import METRICS, Claim, arms
 
 if TYPE_CHECKING:  # pragma: no cover
     from carecomplex.claims.verdict import ClaimResult
@@ -104,8 +105,6 @@ def footing_of(r: ClaimResult) -> tuple[str, str]:
             f"{r.verdict} with {c.baseline} -> {c.intervention} (the claim's encoding), "
             f"but {others}: the choice of encoding decides the verdict",
         )
-    from carecomplex.claims.spec import arms
-
     base, alt = arms(c)
     if base == alt:
         return (
@@ -134,8 +133,6 @@ def footing_of(r: ClaimResult) -> tuple[str, str]:
 
 def feasibility(r: ClaimResult) -> list[tuple[str, str]]:
     """Rows (label, text): the change the claim needs against the modelled baseline."""
-    from carecomplex.claims.verdict import fmt
-
     c = r.claim
     m = METRICS[c.metric]
     unit = "£" if m.is_cost else ""

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from carecomplex.claims.numbers import fmt
 from carecomplex.claims.spec import METRICS, Claim
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,8 +42,6 @@ def _kind(claim: Claim) -> str:
 
 def observed_rows(r: ClaimResult) -> list[tuple[str, str]]:
     """Rows (label, text) setting the observed change beside the model's expectations."""
-    from carecomplex.claims.verdict import fmt
-
     c, o = r.claim, r.claim.observed
     if o is None:
         return []

@@ -39,13 +39,20 @@ class ArmSeries:
     """Cumulative counts of one arm for the claim's population at the snapshot weeks.
 
     ``value`` is the metric (pounds or events), ``cashable`` its cashable part (costs),
-    ``weeks`` the person-weeks alive; all cumulative from measured week 0. ``alive`` is
-    not cumulative: the number of the population alive at each snapshot week.
+    ``weeks`` the person-weeks alive; all cumulative from measured week 0. For the
+    appraisal (:mod:`~carecomplex.claims.appraisal`), whatever the metric: ``spend`` and
+    ``spend_cashable`` the pounds of every ledger item, ``programme`` the pounds of item
+    PROGRAMME, ``wellbeing`` the wellbeing person-weeks (sum of 1 - mean need of the living).
+    ``alive`` is not cumulative: the number of the population alive at each snapshot week.
     """
 
     value: np.ndarray
     cashable: np.ndarray
     weeks: np.ndarray
+    spend: np.ndarray | None = None
+    spend_cashable: np.ndarray | None = None
+    programme: np.ndarray | None = None
+    wellbeing: np.ndarray | None = None
     alive: np.ndarray | None = None
 
 
@@ -79,14 +86,28 @@ def _group_series(model: Any, metric: Metric, groups: tuple[int, ...], snap: np.
     else:
         weekly = model.events[:, list(metric.events)][:, :, g].sum(axis=(1, 2)).astype(float)
         cash = np.zeros_like(weekly)
-    alive = model.events[:, Event.ALIVE][:, g].sum(axis=1).astype(float)
+    alive_g = model.events[:, Event.ALIVE][:, g].astype(float)
+    alive = alive_g.sum(axis=1)
+    every = model.ledger[:, :, g].sum(axis=2) / 100.0  # (W, items) pounds
+    # Mean wellbeing of the living (taken in the support step) x persons alive that week.
+    wb = (np.nan_to_num(model.wellbeing[:, g]) * alive_g).sum(axis=1)
 
     def cum(x: np.ndarray) -> np.ndarray:
         return np.concatenate([[0.0], np.cumsum(x)])[snap]
 
+    spend, spend_cash = every.sum(axis=1), every[:, CASHABLE].sum(axis=1)
     # Alive at a snapshot week: those alive in the week before it (in week 0 at the start).
     now = alive[np.clip(snap - 1, 0, len(alive) - 1)]
-    return ArmSeries(cum(weekly), cum(cash), cum(alive), now)
+    return ArmSeries(
+        cum(weekly),
+        cum(cash),
+        cum(alive),
+        cum(spend),
+        cum(spend_cash),
+        cum(every[:, Item.PROGRAMME]),
+        cum(wb),
+        alive=now,
+    )
 
 
 def _person_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str, np.ndarray]:
@@ -98,10 +119,14 @@ def _person_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str,
         "value": np.zeros((k, n, max(1, len(metric.holders))), dtype=np.int64),
         "weeks": np.zeros((k, n), dtype=np.int32),
         "alive": np.zeros((k, n), dtype=bool),
+        "all": np.zeros((k, n, per.cost.shape[1]), dtype=np.int64),
+        "programme": np.zeros((k, n), dtype=np.int64),
+        "wellbeing": np.zeros((k, n)),
     }
     while model.week < 0:
         model.step()
     i = 0
+    prog, wb = np.zeros(n, dtype=np.int64), np.zeros(n)
     while True:
         while i < k and snap[i] == model.week:
             if metric.is_cost:
@@ -112,18 +137,40 @@ def _person_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str,
                 out["value"][i, :, 0] = per.crises
             out["weeks"][i] = per.weeks_alive
             out["alive"][i] = per.alive.astype(bool)
+            out["all"][i], out["programme"][i], out["wellbeing"][i] = per.cost, prog, wb
             i += 1
         if model.week >= model.n_weeks:
             break
         model.step()
+        alive = per.alive == 1
+        wb += np.where(alive, 1.0 - per.need.mean(axis=1, dtype=np.float64), 0.0)
+        prog += _programme_shares(int(model.ledger[model.week - 1, Item.PROGRAMME].sum()), per)
     return out
 
 
-def _holder_cashable_share(model: Any, metric: Metric) -> np.ndarray:
+def _programme_shares(pence: int, per: Any) -> np.ndarray:
+    """Each person's share of a week's programme pence, as ``workforce.charge_posts`` gave it.
+
+    Equal shares among the complex-needs persons alive (everyone alive if none), the
+    remainder one penny each to the first of them in person order: exact, since nobody
+    dies between the charge and the end of the week.
+    """
+    out = np.zeros(len(per.pid), dtype=np.int64)
+    alive = per.alive == 1
+    who = np.flatnonzero(alive & (per.complex == 1))
+    if not len(who):
+        who = np.flatnonzero(alive)
+    if pence > 0 and len(who):
+        out[who] = pence // len(who)
+        out[who[: pence % len(who)]] += 1
+    return out
+
+
+def _holder_cashable_share(model: Any, holders: tuple[int, ...]) -> np.ndarray:
     """Cashable share of each holder's spending in this run (for cohort estimates)."""
     led = model.ledger.sum(axis=(0, 2)).astype(float)  # by item
-    share = np.zeros(len(metric.holders))
-    for j, h in enumerate(metric.holders):
+    share = np.zeros(len(holders))
+    for j, h in enumerate(holders):
         m = h == ITEM_HOLDER
         total = led[m].sum()
         share[j] = led[m & CASHABLE].sum() / total if total else 0.0
@@ -135,13 +182,20 @@ def _cohort_series(model: Any, metric: Metric, s: dict, mask: np.ndarray) -> Arm
     value = s["value"][:, mask, :]  # (k, cohort, holders)
     if metric.is_cost:
         pounds = value.sum(axis=1) / 100.0  # (k, holders)
-        share = _holder_cashable_share(model, metric)
+        share = _holder_cashable_share(model, metric.holders)
         total, cash = pounds.sum(axis=1), (pounds * share).sum(axis=1)
     else:
         total = value.sum(axis=(1, 2)).astype(float)
         cash = np.zeros_like(total)
     weeks = s["weeks"][:, mask].sum(axis=1).astype(float)
-    return ArmSeries(total, cash, weeks, s["alive"][:, mask].sum(axis=1).astype(float))
+    every = s["all"][:, mask, :].sum(axis=1) / 100.0  # (k, holders) pounds
+    every_cash = every @ _holder_cashable_share(model, tuple(range(every.shape[1])))
+    programme = s["programme"][:, mask].sum(axis=1) / 100.0
+    wellbeing = s["wellbeing"][:, mask].sum(axis=1)
+    alive = s["alive"][:, mask].sum(axis=1).astype(float)
+    return ArmSeries(
+        total, cash, weeks, every.sum(axis=1), every_cash, programme, wellbeing, alive=alive
+    )
 
 
 def _measure_groups(claim: Claim, models: list, snap: np.ndarray) -> tuple[list, int]:

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.claims.appraisal_report import appraisal_columns, appraisal_rows, fig_appraisal
 from carecomplex.claims.footing import implied_change
-from carecomplex.claims.observed import series
+from carecomplex.claims.observed import observed_rows, series
 from carecomplex.claims.spec import METRICS, arms
 from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, holds, rate
 from carecomplex.stats import Estimate
@@ -544,7 +545,15 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
 
 def claim_rows(r: ClaimResult) -> list[tuple[str, str]]:
     """The facts of one claim's check, as label/value pairs (shared by HTML and Markdown)."""
-    return _effect_rows(r) + r.feasibility + _cohort_rows(r) + _money_rows(r) + _assumption_rows(r)
+    return (
+        _effect_rows(r)
+        + r.feasibility
+        + observed_rows(r)
+        + _cohort_rows(r)
+        + _money_rows(r)
+        + appraisal_rows(r)
+        + _assumption_rows(r)
+    )
 
 
 def _psa(results: Sequence[ClaimResult]) -> bool:
@@ -609,6 +618,8 @@ def figures(results: Sequence[ClaimResult], persona: bool = True) -> dict[str, b
     p = fig_psa(results)
     if p is not None:
         out["psa.png"] = p
+    if (a := fig_appraisal(results)) is not None:
+        out["appraisal.png"] = a
     for r in results:
         out[f"trajectory_{r.claim.id}.png"] = fig_trajectory(r)
         s = fig_screen(r)
@@ -657,6 +668,8 @@ def markdown(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict)
     lines += ["", "![effects](figures/effects.png)", ""]
     if "psa.png" in figs:
         lines += ["## Plausible worlds (PSA)", "", PSA_INTRO, "", "![psa](figures/psa.png)", ""]
+    if "appraisal.png" in figs:
+        lines += ["## Appraisal (Green Book)", "", "![appraisal](figures/appraisal.png)", ""]
     for r in results:
         lines += [f"## {r.claim.id}", ""]
         lines += [f"- **{k}:** {v}" for k, v in claim_rows(r)]
@@ -710,6 +723,8 @@ def html_page(results: Sequence[ClaimResult], figs: dict[str, bytes], meta: dict
     if "psa.png" in figs:
         parts += ["<h2>Plausible worlds (PSA)</h2>", f"<p>{e(PSA_INTRO)}</p>"]
         parts.append(_img(figs["psa.png"], "effects over plausible worlds"))
+    if "appraisal.png" in figs:
+        parts += ["<h2>Appraisal (Green Book)</h2>", _img(figs["appraisal.png"], "appraisal")]
     for r in results:
         cid = r.claim.id
         parts.append(f"<h2 id='{e(cid)}'>{e(cid)}</h2><dl>")
@@ -830,7 +845,8 @@ def tables(results: Sequence[ClaimResult]) -> tuple[Any, Any]:
     import pandas as pd
 
     runs = [row for r in results for row in _run_rows(r)]
-    return pd.DataFrame([_claim_row(r) for r in results]), pd.DataFrame(runs)
+    rows = [_claim_row(r) | appraisal_columns(r) for r in results]
+    return pd.DataFrame(rows), pd.DataFrame(runs)
 
 
 def write(out: Path, results: Sequence[ClaimResult], meta: dict, persona: bool = True) -> None:

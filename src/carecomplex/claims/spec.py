@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import scenarios
+from carecomplex.claims.appraisal import Appraisal, parse_appraisal
 from carecomplex.costs import ITEMS, UNIT_COSTS, Holder, Item
 from carecomplex.errors import ClaimError, ParamError, ScenarioError
 from carecomplex.inputs import SAFE_NAME, read_toml
@@ -190,6 +191,7 @@ class Claim:
     national: National | None = None
     notes: str = ""
     path: str = ""
+    appraisal: Appraisal = field(default_factory=Appraisal)
 
     @property
     def is_cohort(self) -> bool:
@@ -245,7 +247,7 @@ _CLAIM_KEYS = {
 }
 _RUN_KEYS = {"persons": int, "years": float, "seeds": (int, list), "screen_seeds": int}
 _NATIONAL_KEYS = {"count": int, "definition": str, "claimed_total": float, "source": str}
-_TOP = {"claim", "run", "national", "parameters", "sensitivity", "observed"}
+_TOP = {"claim", "run", "national", "parameters", "sensitivity", "observed", "appraisal"}
 
 
 def _fail(path: str, key: str, reason: str) -> ClaimError:
@@ -561,6 +563,7 @@ def parse(data: Mapping[str, Any], path: str = "<claim>") -> Claim:
         observed=_observed(path, data),
         notes=c.get("notes", ""),
         path=path,
+        appraisal=parse_appraisal(path, data.get("appraisal")),
     )
 
 

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from carecomplex.calibration.psa import Draws, Switch, footing, ranges, spread, switching_values
+from carecomplex.claims.appraisal import AppraisalResult, appraise
 from carecomplex.claims.footing import feasibility, footing_of
+from carecomplex.claims.numbers import fmt
 from carecomplex.claims.pairs import ArmSeries, PairResult, PairTask, measure
 from carecomplex.claims.spec import METRICS, Claim, arms, param_value, screen_params
 from carecomplex.stats import Estimate, probability_beyond, resamples
@@ -138,27 +140,6 @@ def verdict(claim: Claim, lo: float, hi: float, mean: float) -> tuple[str, str]:
     return "inconclusive", f"{span} straddles the claim's bound ({side})"
 
 
-def fmt(x: float | None, unit: str = "") -> str:
-    """A number for people: millions and billions shortened, NaN as n/a.
-
-    Money when ``unit`` starts with £.
-    """
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    money = unit.startswith("£")
-    sign, a = ("-" if x < 0 else ""), abs(x)
-    pound = "£" if money else ""
-    if a >= 1e9:
-        return f"{sign}{pound}{a / 1e9:,.2f}bn"
-    if a >= 1e6:
-        return f"{sign}{pound}{a / 1e6:,.1f}m"
-    if a >= 1000 or (money and a >= 10):
-        return f"{sign}{pound}{a:,.0f}"
-    if a >= 1:
-        return f"{sign}{pound}{a:,.2f}"
-    return f"{sign}{pound}{a:.3g}"
-
-
 @dataclass
 class ScreenRow:
     """The effect and verdict with one parameter moved to one multiple of its value."""
@@ -198,7 +179,7 @@ class ClaimResult:
     feasibility: list[tuple[str, str]] = field(default_factory=list)
     screened: bool = True
     points: dict[str, list[PairResult]] = field(repr=False, default_factory=dict)
-    appraisal: Any = None
+    appraisal: AppraisalResult | None = None
 
 
 @dataclass
@@ -470,6 +451,7 @@ def check(
         result.screened = screen
         result.encodings = _encodings(c, by_point)
         result.points = {k: v for k, v in by_point.items() if not k.startswith(PSA_POINT)}
+        result.appraisal = appraise(c, default)
         if psa is not None:
             result.psa = psa_summarise(c, by_point, psa, min(psa_seeds, len(c.seeds)))
         result.footing = footing_of(result)
