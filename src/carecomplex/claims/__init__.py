@@ -18,14 +18,18 @@ numbers: the same persons meet the same shocks) and reports:
 - for national claims, the extrapolation with its interval and the prevalence
   definition it rests on.
 
-Populations are ``everyone``, ``complex`` (the multiple-disadvantage group), ``top_cost``
-(the highest-cost fraction at a selection week, chosen in the baseline arm and followed
-in both arms) and ``persona`` (a named persona). Person-level metrics (total cost, cost
-by budget holder, crises, deaths) work for every population; ledger items (e.g.
-emergency accommodation) and avoidable deaths are counted by group only.
+Populations are ``everyone``, ``complex`` (the multiple-disadvantage group), ``general``
+(the rest), ``persona`` (a named persona) and the populations chosen at a selection week
+in the baseline arm and followed in both arms: ``top_cost`` (the highest-cost fraction),
+``household`` and ``family`` (Think Family: the households of the complex-needs group,
+and their members who are not complex-needs themselves) and ``cohort`` (chosen by rules,
+:mod:`~carecomplex.claims.cohorts`). Person-level metrics (total cost, cost by budget
+holder, crises and each kind of crisis, emergency-accommodation weeks, deaths) work for
+every population; ledger items and avoidable deaths are counted by group only.
 
 Modules, in dependency order: :mod:`~carecomplex.claims.spec` (the claim file: parse,
-validate, resolve the arms), :mod:`~carecomplex.claims.pairs` (measure one paired run),
+validate, resolve the arms), :mod:`~carecomplex.claims.cohorts` (who a cohort is),
+:mod:`~carecomplex.claims.pairs` (measure one paired run),
 :mod:`~carecomplex.claims.verdict` (effects, intervals, verdict, screen, ``check``),
 :mod:`~carecomplex.claims.report` (figures, HTML and Markdown),
 :mod:`~carecomplex.claims.commands` (``carecomplex claims``). The names below are the
