@@ -325,10 +325,14 @@ def _main_measure(task: cl.PairTask) -> tuple[list, int]:
     return series, int(mask.sum())
 
 
-@pytest.mark.parametrize("name", ["thurrock", "regression_to_the_mean"])
-def test_shipped_top_cost_claims_measure_as_on_main(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "intervention"),
+    [("thurrock", None), ("thurrock", "alliance"), ("regression_to_the_mean", None)],
+)
+def test_shipped_top_cost_claims_measure_as_on_main(name: str, intervention: str | None) -> None:
+    """The same numbers as main's path; with alliance the arms differ before the selection."""
     c = cl.load(ROOT / f"experiments/claims/{name}.toml")
-    c = replace(c, persons=500, seeds=(1, 2))
+    c = replace(c, persons=500, seeds=(1, 2), intervention=intervention or c.intervention)
     if name == "thurrock":
         c = replace(c, years=2.5, window=(78, 130), before=(26, 78), select_week=78)
     base, alt = cl.arms(c)
@@ -392,3 +396,21 @@ def test_apply_to_cohort_enrols_the_cohort_at_the_selection_week(monkeypatch) ->
     assert week == 13 and mask.sum() == r.cohort and params is alt and own is base
     # The stand-in enrols no one for real: both arms run the baseline, so they agree.
     np.testing.assert_array_equal(r.arms[0].value, r.arms[1].value)
+
+
+def test_populations_are_described_in_words() -> None:
+    c = cl.parse(
+        _with(
+            claim__rule=["eviction_risk", "top_cost"],
+            claim__combine="any",
+            claim__lookback=13,
+            claim__among="complex",
+        ),
+        "t",
+    )
+    text = cohorts.describe(c)
+    assert "eviction risk or top 10% by cost over weeks 13-26" in text
+    assert "among complex" in text and "at week 26" in text
+    house = cl.parse(_with(claim__population="household", claim__rule=None), "t")
+    assert cohorts.describe(house).startswith("households with a complex-needs member")
+    assert cohorts.describe(replace(house, population="general")) == "general"
