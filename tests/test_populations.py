@@ -426,3 +426,19 @@ def test_populations_are_described_in_words() -> None:
     house = cl.parse(_with(claim__population="household", claim__rule=None), "t")
     assert cohorts.describe(house).startswith("households with a complex-needs member")
     assert cohorts.describe(replace(house, population="general")) == "general"
+
+
+def test_top_cost_population_is_the_cohort_with_rule_top_cost() -> None:
+    keys = {"lookback": 13, "fraction": 0.2, "metric": "cost_total"}
+    rule = cl.parse(
+        _with(claim__rule="top_cost", **{f"claim__{k}": v for k, v in keys.items()}), "t"
+    )
+    top = replace(rule, population="top_cost")
+    base, alt = cl.arms(rule)
+    a = cl.measure(cl.PairTask(rule, 2, "default", base, alt))
+    b = cl.measure(cl.PairTask(top, 2, "default", base, alt))
+    assert a.cohort == b.cohort
+    np.testing.assert_array_equal(a.snap, b.snap)
+    for x, y in zip(a.arms, b.arms, strict=True):
+        np.testing.assert_array_equal(x.value, y.value)
+        np.testing.assert_array_equal(x.weeks, y.weeks)
