@@ -389,8 +389,9 @@ def _random_persons(rng, s: State, t: int, knobs) -> None:
     p.release_week[:] = np.where((rng.random(n) < 0.7) & (t - ago >= 0), t - ago, -1)
     p.sentence[:] = rng.integers(0, 3, n)
     p.in_reach[:] = (p.prison_weeks > 0) & (rng.random(n) < 0.5)
-    for a in (p.crises, p.handoffs, p.shocks, p.weeks_alive):
+    for a in (p.crises, p.handoffs, p.shocks, p.weeks_alive, p.ea_weeks):
         a[:] = rng.integers(0, 50, n)
+    p.crisis_kinds[:] = rng.integers(0, 20, p.crisis_kinds.shape)
     p.cost[:] = rng.integers(0, 10**6, p.cost.shape)
 
 

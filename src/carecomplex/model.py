@@ -203,7 +203,15 @@ class CareModel(mesa.Model):
         """End of burn-in: the personas are placed; person counters restart from zero."""
         population.place_personas(self.state, self.params)
         per = self.state.person
-        for name in ("cost", "crises", "handoffs", "shocks", "weeks_alive"):
+        for name in (
+            "cost",
+            "crises",
+            "crisis_kinds",
+            "ea_weeks",
+            "handoffs",
+            "shocks",
+            "weeks_alive",
+        ):
             getattr(per, name)[:] = 0
 
     def _record(self, leavers: int) -> None:

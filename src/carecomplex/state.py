@@ -273,6 +273,11 @@ PERSON = {
         ("N",), np.int16, 0, "weeks", "weeks in the current treatment state (TreatmentState)"
     ),
     "crises": Column(("N",), np.int32, 0, "count", "crises so far"),
+    # int16: at most one crisis and one EA week a person-week, and at most 5,720 weeks.
+    "crisis_kinds": Column(
+        ("N", "R"), np.int16, 0, "count", "crises so far by kind (Crisis: A&E, admission, ...)"
+    ),
+    "ea_weeks": Column(("N",), np.int16, 0, "weeks", "weeks in emergency accommodation so far"),
     "handoffs": Column(("N",), np.int32, 0, "count", "hand-offs so far"),
     "shocks": Column(("N",), np.int32, 0, "count", "life shocks so far (for CRN checks)"),
     "cost": Column(("N", "H"), np.int64, 0, "pence", "cost so far by budget holder"),
@@ -401,6 +406,7 @@ def sizes_of(n: int, f: int, w: int) -> dict[str, int]:
         "W": w,
         "S": N_SERVICES,
         "D": N_DOMAINS,
+        "R": len(Crisis),
         "K": SLOTS,
         "H": len(Holder),
         "C": N_CHUNKS,

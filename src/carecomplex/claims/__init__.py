@@ -24,21 +24,25 @@ numbers: the same persons meet the same shocks) and reports:
 - a local programme's observed change beside the change its selection rule alone gives
   in the model (``[observed]``), and the model's matched series (``series.csv``).
 
-Populations are ``everyone``, ``complex`` (the multiple-disadvantage group), ``top_cost``
-(the highest-cost fraction at a selection week, chosen in the baseline arm and followed
-in both arms) and ``persona`` (a named persona). Person-level metrics (total cost, cost
-by budget holder, crises, deaths) work for every population; ledger items (e.g.
-emergency accommodation) and avoidable deaths are counted by group only.
+Populations are ``everyone``, ``complex`` (the multiple-disadvantage group), ``general``
+(the rest), ``persona`` (a named persona) and the populations chosen at a selection week
+in the baseline arm and followed in both arms: ``top_cost`` (the highest-cost fraction),
+``household`` and ``family`` (Think Family: the households of the complex-needs group,
+and their members who are not complex-needs themselves) and ``cohort`` (chosen by rules,
+:mod:`~carecomplex.claims.cohorts`). Person-level metrics (total cost, cost by budget
+holder, crises and each kind of crisis, emergency-accommodation weeks, deaths) work for
+every population; ledger items and avoidable deaths are counted by group only.
 
 Modules, in dependency order: :mod:`~carecomplex.claims.numbers` (numbers for people),
 :mod:`~carecomplex.claims.appraisal` (the Green Book layer: discounting, programme cost,
 optimism bias, net benefit, BCR, WELLBYs), :mod:`~carecomplex.claims.spec` (the claim
-file: parse, validate, resolve the arms), :mod:`~carecomplex.claims.pairs` (measure one
-paired run), :mod:`~carecomplex.claims.footing` (what a verdict rests on; the change a
-claim needs), :mod:`~carecomplex.claims.observed` (local data beside regression to the
-mean; matched model series), :mod:`~carecomplex.claims.verdict` (effects, intervals,
-verdict, screen, ``check``), :mod:`~carecomplex.claims.appraisal_report` (the
-appraisal's rows and figure),
+file: parse, validate, resolve the arms), :mod:`~carecomplex.claims.cohorts` (who a
+cohort is), :mod:`~carecomplex.claims.pairs` (measure one paired run),
+:mod:`~carecomplex.claims.footing` (what a verdict rests on; the change a claim needs),
+:mod:`~carecomplex.claims.observed` (local data beside regression to the mean; matched
+model series), :mod:`~carecomplex.claims.verdict` (effects, intervals, verdict, screen,
+``check``), :mod:`~carecomplex.claims.appraisal_report` (the appraisal's rows and
+figure),
 :mod:`~carecomplex.claims.report` (figures, HTML and Markdown),
 :mod:`~carecomplex.claims.commands` (``carecomplex claims``). The names below are the
 package's public interface.

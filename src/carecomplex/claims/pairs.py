@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from carecomplex.claims.spec import GROUP_POPULATIONS, METRICS, Claim, Metric
+from carecomplex.claims import cohorts
+from carecomplex.claims.spec import CRISIS_EVENTS, GROUP_POPULATIONS, METRICS, Claim, Metric
 from carecomplex.costs import ITEMS, Item
 from carecomplex.params import Params
 from carecomplex.state import Event, Persona
@@ -110,42 +111,142 @@ def _group_series(model: Any, metric: Metric, groups: tuple[int, ...], snap: np.
     )
 
 
-def _person_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str, np.ndarray]:
-    """Run the model to the end, keeping per-person cumulative counts at ``snap``."""
+def _person_value(per: Any, metric: Metric) -> np.ndarray:
+    """Each person's cumulative count of ``metric`` now: (persons, holders or 1)."""
+    if metric.is_cost:
+        return per.cost[:, list(metric.holders)]
+    if metric.name == "deaths":
+        return (~per.alive.astype(bool) & (per.died_week >= 0))[:, None]
+    if metric.name == "crises":
+        return per.crises[:, None]
+    if metric.events == (int(Event.EA_WEEK),):
+        return per.ea_weeks[:, None]
+    if all(e in CRISIS_EVENTS for e in metric.events):
+        kinds = [int(e) - int(Event.CRISIS_AE) for e in metric.events]
+        return per.crisis_kinds[:, kinds].sum(axis=1, dtype=np.int64)[:, None]
+    raise ValueError(f"{metric.name} is not counted per person")  # pragma: no cover
+
+
+def _new_snapshots(model: Any, metric: Metric, snap: np.ndarray) -> dict[str, np.ndarray]:
+    """Empty per-person cumulative counts at ``snap`` (filled by :func:`_take`)."""
     per = model.state.person
-    n = len(per.pid)
-    k = len(snap)
-    out = {
+    n, k = len(per.pid), len(snap)
+    return {
         "value": np.zeros((k, n, max(1, len(metric.holders))), dtype=np.int64),
         "weeks": np.zeros((k, n), dtype=np.int32),
         "alive": np.zeros((k, n), dtype=bool),
-        "all": np.zeros((k, n, per.cost.shape[1]), dtype=np.int64),
+        # For the appraisal: every holder's cost, the programme's pence and wellbeing
+        # person-weeks at each snapshot, and their running sums (see _accumulate).
+        "all": np.zeros((k, *per.cost.shape), dtype=np.int64),
         "programme": np.zeros((k, n), dtype=np.int64),
         "wellbeing": np.zeros((k, n)),
+        "programme_now": np.zeros(n, dtype=np.int64),
+        "wellbeing_now": np.zeros(n),
     }
-    while model.week < 0:
-        model.step()
-    i = 0
-    prog, wb = np.zeros(n, dtype=np.int64), np.zeros(n)
+
+
+def _take(model: Any, metric: Metric, s: dict, i: int) -> None:
+    """Snapshot ``i``: each person's count, weeks alive and whether alive, now."""
+    per = model.state.person
+    s["value"][i] = _person_value(per, metric)
+    s["weeks"][i] = per.weeks_alive
+    s["alive"][i] = per.alive.astype(bool)
+    s["all"][i] = per.cost
+    s["programme"][i] = s["programme_now"]
+    s["wellbeing"][i] = s["wellbeing_now"]
+
+
+def _accumulate(model: Any, s: dict) -> None:
+    """After a measured week: each person's programme share and wellbeing, summed."""
+    per = model.state.person
+    alive = per.alive == 1
+    s["wellbeing_now"] += np.where(alive, 1.0 - per.need.mean(axis=1, dtype=np.float64), 0.0)
+    pence = int(model.ledger[model.week - 1, Item.PROGRAMME].sum())
+    s["programme_now"] += _programme_shares(pence, per)
+
+
+def _select(claim: Claim, model: Any, cost: np.ndarray, referred: np.ndarray) -> np.ndarray:
+    """The population, chosen from the baseline arm ``model`` at the selection week.
+
+    ``cost`` is each person's total public cost (pence) over the look-back and
+    ``referred`` whether a service took them on or queued them in it.
+    """
+    per = model.state.person
+    if claim.population == "persona":
+        return per.persona == Persona[claim.persona.upper()]
+    if claim.population == "household":
+        return cohorts.household(per)
+    if claim.population == "family":
+        return cohorts.family(per)
+    at = cohorts.Moment(per, model.params, cost, referred)
+    return cohorts.select(claim, at, GROUP_POPULATIONS[claim.among])
+
+
+def enrol(model: Any, mask: np.ndarray, params: Params) -> None:
+    """Give the persons in ``mask`` the intervention's parameters from this week on.
+
+    THE ONE PLACE for ``apply_to = "cohort"``: the intervention arm runs the baseline
+    scenario for everyone, and the intervention's parameters for the enrolled cohort
+    from the selection week. Needs the model's enrolment API (``CareModel.enrol``);
+    :func:`carecomplex.claims.spec.parse` refuses such claims until it exists.
+    """
+    model.enrol(mask, params)
+
+
+def _measure_cohort(
+    claim: Claim, models: list, snap: np.ndarray, intervention: Params
+) -> tuple[list, int]:
+    """Series of a cohort (persona, top cost, a rule's cohort, household, family).
+
+    Both arms step together, with per-person snapshots at ``snap``; at the selection
+    week the population is chosen from the baseline arm's state (and, for ``apply_to =
+    "cohort"``, enrolled in the intervention arm with ``intervention``'s parameters),
+    then followed in both arms. Cost for
+    ``top_cost`` is the total public cost over the look-back, whatever the metric.
+    """
+    metric = METRICS[claim.metric]
+    snaps = [_new_snapshots(m, metric, snap) for m in models]
+    for m in models:
+        while m.week < 0:
+            m.step()
+    base = models[0].state.person
+    n = len(base.pid)
+    select_week = _select_week(claim)
+    look_from = select_week - claim.lookback
+    watch = "referral" in claim.rules
+    referred = np.zeros(n, dtype=bool)
+    cost_then = np.zeros(n, dtype=np.int64)
+    mask = None
+    i, k = 0, len(snap)
     while True:
-        while i < k and snap[i] == model.week:
-            if metric.is_cost:
-                out["value"][i] = per.cost[:, list(metric.holders)]
-            elif metric.name == "deaths":
-                out["value"][i, :, 0] = ~per.alive.astype(bool) & (per.died_week >= 0)
-            else:
-                out["value"][i, :, 0] = per.crises
-            out["weeks"][i] = per.weeks_alive
-            out["alive"][i] = per.alive.astype(bool)
-            out["all"][i], out["programme"][i], out["wellbeing"][i] = per.cost, prog, wb
+        week = models[0].week
+        while i < k and snap[i] == week:
+            for m, s in zip(models, snaps, strict=True):
+                _take(m, metric, s, i)
             i += 1
-        if model.week >= model.n_weeks:
+        if week == look_from:
+            cost_then = base.cost.sum(axis=1)
+        if mask is None and week == select_week:
+            mask = _select(claim, models[0], base.cost.sum(axis=1) - cost_then, referred)
+            if claim.apply_to == "cohort":
+                enrol(models[1], mask, intervention)
+        if week >= models[0].n_weeks:
             break
-        model.step()
-        alive = per.alive == 1
-        wb += np.where(alive, 1.0 - per.need.mean(axis=1, dtype=np.float64), 0.0)
-        prog += _programme_shares(int(model.ledger[model.week - 1, Item.PROGRAMME].sum()), per)
-    return out
+        for m, s in zip(models, snaps, strict=True):
+            m.step()
+            _accumulate(m, s)
+        if watch and look_from < models[0].week <= select_week:
+            referred |= cohorts.referred_now(base)
+    assert mask is not None, "the selection week is validated to lie in the run"
+    series = [_cohort_series(m, metric, s, mask) for m, s in zip(models, snaps, strict=True)]
+    return series, int(mask.sum())
+
+
+def _select_week(claim: Claim) -> int:
+    """The week the population is chosen (personas: fixed people, chosen at week 0)."""
+    if claim.population == "persona" and claim.apply_to != "cohort":
+        return 0
+    return claim.select_week
 
 
 def _programme_shares(pence: int, per: Any) -> np.ndarray:
@@ -188,11 +289,13 @@ def _cohort_series(model: Any, metric: Metric, s: dict, mask: np.ndarray) -> Arm
         total = value.sum(axis=(1, 2)).astype(float)
         cash = np.zeros_like(total)
     weeks = s["weeks"][:, mask].sum(axis=1).astype(float)
+    alive = s["alive"][:, mask].sum(axis=1).astype(float)
+    if "all" not in s:  # snapshots without the appraisal's series
+        return ArmSeries(total, cash, weeks, alive=alive)
     every = s["all"][:, mask, :].sum(axis=1) / 100.0  # (k, holders) pounds
     every_cash = every @ _holder_cashable_share(model, tuple(range(every.shape[1])))
     programme = s["programme"][:, mask].sum(axis=1) / 100.0
     wellbeing = s["wellbeing"][:, mask].sum(axis=1)
-    alive = s["alive"][:, mask].sum(axis=1).astype(float)
     return ArmSeries(
         total, cash, weeks, every.sum(axis=1), every_cash, programme, wellbeing, alive=alive
     )
@@ -209,19 +312,6 @@ def _measure_groups(claim: Claim, models: list, snap: np.ndarray) -> tuple[list,
     return series, int(np.isin(models[0].state.person.complex, groups).sum())
 
 
-def _measure_cohort(claim: Claim, models: list, snap: np.ndarray) -> tuple[list, int]:
-    """Series of a cohort (top cost, persona) from per-person snapshots."""
-    metric = METRICS[claim.metric]
-    snaps = [_person_snapshots(m, metric, snap) for m in models]
-    per = models[0].state.person
-    if claim.population == "persona":
-        mask = per.persona == Persona[claim.persona.upper()]
-    else:
-        mask = _top_cost(claim, snap, snaps[0], per.complex)
-    series = [_cohort_series(m, metric, s, mask) for m, s in zip(models, snaps, strict=True)]
-    return series, int(mask.sum())
-
-
 def measure(task: PairTask) -> PairResult:
     """Run both arms of one seed and return the population's cumulative series."""
     from carecomplex.model import CareModel
@@ -229,9 +319,14 @@ def measure(task: PairTask) -> PairResult:
     t0 = time.perf_counter()
     claim = task.claim
     snap = snapshot_weeks(claim)
-    models = [CareModel(task.baseline, rng=task.seed), CareModel(task.intervention, rng=task.seed)]
-    how = _measure_groups if claim.population in GROUP_POPULATIONS else _measure_cohort
-    series, cohort = how(claim, models, snap)
+    # apply_to = "cohort": the intervention arm runs the baseline scenario, and the
+    # intervention's parameters only for the cohort once enrolled (see enrol()).
+    second = task.baseline if claim.apply_to == "cohort" else task.intervention
+    models = [CareModel(task.baseline, rng=task.seed), CareModel(second, rng=task.seed)]
+    if claim.population in GROUP_POPULATIONS:
+        series, cohort = _measure_groups(claim, models, snap)
+    else:
+        series, cohort = _measure_cohort(claim, models, snap, task.intervention)
     return PairResult(
         claim.id,
         task.seed,
@@ -241,18 +336,3 @@ def measure(task: PairTask) -> PairResult:
         cohort,
         time.perf_counter() - t0,
     )
-
-
-def _top_cost(claim: Claim, snap: np.ndarray, s: dict, complex_: np.ndarray) -> np.ndarray:
-    """The top ``fraction`` by cost over the look-back, alive at the selection week."""
-    i1 = int(np.searchsorted(snap, claim.select_week))
-    i0 = int(np.searchsorted(snap, claim.select_week - claim.lookback))
-    cost = (s["value"][i1] - s["value"][i0]).sum(axis=1)
-    eligible = s["alive"][i1] & np.isin(complex_, GROUP_POPULATIONS[claim.among])
-    idx = np.flatnonzero(eligible)
-    k = max(1, round(claim.fraction * len(idx)))
-    # Highest cost first; ties broken by index so the choice is deterministic.
-    order = idx[np.lexsort((idx, -cost[idx]))]
-    mask = np.zeros(len(cost), dtype=bool)
-    mask[order[:k]] = True
-    return mask

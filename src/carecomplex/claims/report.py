@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from carecomplex.claims import cohorts
 from carecomplex.claims.appraisal_report import appraisal_columns, appraisal_rows, fig_appraisal
 from carecomplex.claims.footing import implied_change
 from carecomplex.claims.observed import observed_rows, series
@@ -472,9 +473,7 @@ def _money_rows(r: ClaimResult) -> list[tuple[str, str]]:
     if r.cashable is not None and r.non_cashable is not None:
         label = "saving" if c.effect != "difference" else "difference"
         note = (
-            " (cohort: estimated from each budget holder's cashable share)"
-            if c.population not in ("everyone", "complex")
-            else ""
+            " (cohort: estimated from each budget holder's cashable share)" if c.is_cohort else ""
         )
         rows.append(
             (
@@ -506,14 +505,12 @@ def _assumption_rows(r: ClaimResult) -> list[tuple[str, str]]:
         )
     elif not r.screened:
         rows.append(("Sensitivity screen", "not run (--no-screen): robustness unknown"))
-    pop = c.population
-    if pop == "top_cost":
-        pop = (
-            f"top {c.fraction:.0%} of {c.among} by cost over weeks {c.select_week - c.lookback}"
-            f"-{c.select_week} (chosen in the baseline arm, followed in both)"
+    pop = f"persona {c.persona}" if c.population == "persona" else cohorts.describe(c)
+    if c.apply_to == "cohort":
+        pop += (
+            "; the intervention applies to this cohort only, from the selection week, while "
+            f"the rest of the system stays {c.baseline}"
         )
-    elif pop == "persona":
-        pop = f"persona {c.persona}"
     rows.append(
         (
             "Assumptions",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from carecomplex import scenarios
+from carecomplex.claims import cohorts
 from carecomplex.claims.appraisal import Appraisal, parse_appraisal
 from carecomplex.costs import ITEMS, UNIT_COSTS, Holder, Item
 from carecomplex.errors import ClaimError, ParamError, ScenarioError
@@ -22,10 +23,31 @@ from carecomplex.inputs import SAFE_NAME, read_toml
 from carecomplex.params import Params, merge
 from carecomplex.state import Event, Persona
 
-POPULATIONS = ("everyone", "complex", "top_cost", "persona")
-GROUP_POPULATIONS = {"everyone": (0, 1), "complex": (1,)}
+POPULATIONS = (
+    "everyone",
+    "complex",
+    "general",
+    "top_cost",
+    "persona",
+    "household",
+    "family",
+    "cohort",
+)
+"""Who a claim is about: groups (everyone, complex, general: the non-complex group) are
+counted from the weekly tables; the others are cohorts followed person by person
+(``top_cost``, ``household``, ``family`` and ``cohort`` are chosen at ``select_week``)."""
+GROUP_POPULATIONS = {"everyone": (0, 1), "complex": (1,), "general": (0,)}
+COMBINE = ("all", "any")
+APPLY_TO = ("everyone", "cohort")
 EFFECTS = ("ratio", "difference", "saving", "national")
 CRISIS_EVENTS = (Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH)
+CRISIS_KIND_METRICS = {
+    "ae": Event.CRISIS_AE,
+    "admissions": Event.CRISIS_ADMISSION,
+    "custody": Event.CRISIS_CUSTODY,
+    "mh_crises": Event.CRISIS_MH,
+}
+"""Metrics of one crisis kind each (per person-year), person-level like ``crises``."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +86,16 @@ def _metrics() -> dict[str, Metric]:
     out["crises"] = Metric(
         "crises", "per person-year", 1.0, True, events=tuple(int(e) for e in CRISIS_EVENTS)
     )
+    # One kind of crisis each (an A&E attendance that ends in admission counts as an
+    # admission: ae + admissions is every crisis attendance at A&E).
+    for name, event in CRISIS_KIND_METRICS.items():
+        out[name] = Metric(name, "per person-year", 1.0, True, events=(int(event),))
     out["deaths"] = Metric("deaths", "per 100 person-years", 100.0, True, events=(Event.DEATH,))
     out["avoidable_deaths"] = Metric(
         "avoidable_deaths", "per 100 person-years", 100.0, False, events=(Event.CRISIS_DEATH,)
     )
     out["ea_weeks"] = Metric(
-        "ea_weeks", "weeks per person-year", 1.0, False, events=(Event.EA_WEEK,)
+        "ea_weeks", "weeks per person-year", 1.0, True, events=(Event.EA_WEEK,)
     )
     return out
 
@@ -180,6 +206,12 @@ class Claim:
     lookback: int = 52
     among: str = "everyone"
     persona: str = ""
+    rules: tuple[str, ...] = ()  # cohort rules (cohorts.RULES); ("top_cost",) for top_cost
+    combine: str = "all"  # how several rules combine: "all" or "any"
+    eviction_need: float | None = None  # rule thresholds; None: the model's parameter
+    housing_need: float | None = None
+    mental_need: float | None = None
+    apply_to: str = "everyone"  # "cohort": the intervention's levers for the cohort only
     parameters: Mapping[str, Any] = field(default_factory=dict)
     arm_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     encodings: tuple[tuple[str, str], ...] = ()
@@ -244,6 +276,12 @@ _CLAIM_KEYS = {
     "lookback": int,
     "among": str,
     "persona": str,
+    "rule": (str, list),
+    "combine": str,
+    "eviction_need": float,
+    "housing_need": float,
+    "mental_need": float,
+    "apply_to": str,
 }
 _RUN_KEYS = {"persons": int, "years": float, "seeds": (int, list), "screen_seeds": int}
 _NATIONAL_KEYS = {"count": int, "definition": str, "claimed_total": float, "source": str}
@@ -416,21 +454,39 @@ def _windows(path: str, c: Mapping[str, Any], weeks: int) -> tuple[tuple[int, in
     return window, (max(0, window[0] - span), window[0])
 
 
-def _cohort(
-    path: str, c: Mapping[str, Any], population: str, start: int, weeks: int
-) -> dict[str, Any]:
-    """Who is followed: a ``top_cost`` cohort (chosen at ``start`` by default) or a persona."""
-    out = {
-        "fraction": c.get("fraction", 0.1),
-        "select_week": c.get("select_week", start),
-        "lookback": c.get("lookback", 52),
-        "among": c.get("among", "everyone"),
-        "persona": c.get("persona", ""),
-    }
-    fraction, select_week, lookback = out["fraction"], out["select_week"], out["lookback"]
+def _rules(path: str, c: Mapping[str, Any], population: str) -> tuple[str, ...]:
+    """The cohort's rules: ``claim.rule`` (a name or a list) for ``population = "cohort"``."""
+    rule = c.get("rule")
+    if "combine" in c and not isinstance(rule, list):
+        raise _fail(path, "claim.combine", "needs a list of rules in claim.rule")
+    _known(path, "claim.combine", c.get("combine", "all"), COMBINE, "combine")
     if population == "top_cost":
-        if not 0 < fraction <= 1:
-            raise _fail(path, "claim.fraction", f"expected 0 < fraction <= 1, got {fraction}")
+        if rule is not None:
+            raise _fail(path, "claim.rule", "only for population = cohort (top_cost is its rule)")
+        return ("top_cost",)
+    if population != "cohort":
+        if rule is not None:
+            raise _fail(path, "claim.rule", f"only for population = cohort, not {population}")
+        return ()
+    known = tuple(cohorts.RULES)
+    if rule is None:
+        raise _fail(path, "claim.rule", f"missing (population = cohort needs one of {known})")
+    rules = [rule] if isinstance(rule, str) else rule
+    if not rules or not all(isinstance(r, str) for r in rules):
+        raise _fail(path, "claim.rule", f"expected a rule or a list of rules, got {rule!r}")
+    for r in rules:
+        _known(path, "claim.rule", r, known, "rule")
+    if len(set(rules)) != len(rules):
+        raise _fail(path, "claim.rule", f"rules repeat: {rule!r}")
+    return tuple(rules)
+
+
+def _selection(path: str, out: dict[str, Any], weeks: int) -> None:
+    """Checks of a population chosen at ``select_week``: fraction, look-back, week, among."""
+    fraction, select_week, lookback = out["fraction"], out["select_week"], out["lookback"]
+    if "top_cost" in out["rules"] and not 0 < fraction <= 1:
+        raise _fail(path, "claim.fraction", f"expected 0 < fraction <= 1, got {fraction}")
+    if any(r in cohorts.LOOKBACK_RULES for r in out["rules"]):
         if not 1 <= lookback <= weeks:
             raise _fail(path, "claim.lookback", f"expected 1 to {weeks} weeks, got {lookback}")
         if not lookback <= select_week <= weeks:
@@ -439,8 +495,69 @@ def _cohort(
                 "claim.select_week",
                 f"expected lookback ({lookback}) <= select_week <= {weeks}, got {select_week}",
             )
-        if out["among"] not in GROUP_POPULATIONS:
-            raise _fail(path, "claim.among", f"expected everyone or complex, got {out['among']!r}")
+    elif not 0 <= select_week <= weeks:
+        raise _fail(path, "claim.select_week", f"expected 0 to {weeks}, got {select_week}")
+    if out["among"] not in GROUP_POPULATIONS:
+        raise _fail(
+            path,
+            "claim.among",
+            f"expected one of {', '.join(GROUP_POPULATIONS)}, got {out['among']!r}",
+        )
+
+
+def _thresholds(path: str, c: Mapping[str, Any], rules: tuple[str, ...]) -> dict[str, Any]:
+    """The rules' thresholds given (need, 0 to 1), each only with its rule."""
+    out: dict[str, Any] = {}
+    for key, (rule, default) in cohorts.THRESHOLDS.items():
+        if key not in c:
+            continue
+        if rule not in rules:
+            raise _fail(path, f"claim.{key}", f"only used by rule {rule} (default {default})")
+        if not 0 <= c[key] <= 1:
+            raise _fail(path, f"claim.{key}", f"expected a need from 0 to 1, got {c[key]}")
+        out[key] = c[key]
+    return out
+
+
+def _apply_to(path: str, c: Mapping[str, Any], population: str) -> str:
+    """Who gets the intervention: everyone (a regime switch) or only the cohort followed."""
+    apply_to = _known(path, "claim.apply_to", c.get("apply_to", "everyone"), APPLY_TO, "apply_to")
+    if apply_to == "cohort":
+        if population in GROUP_POPULATIONS:
+            raise _fail(
+                path, "claim.apply_to", f"cohort needs a cohort population, not {population}"
+            )
+        from carecomplex.model import CareModel  # numba: imported only when needed
+
+        if not hasattr(CareModel, "enrol"):
+            raise _fail(
+                path,
+                "claim.apply_to",
+                "cohort needs the model's enrolment API (CareModel.enrol), not in this version",
+            )
+    return apply_to
+
+
+def _cohort(
+    path: str, c: Mapping[str, Any], population: str, start: int, weeks: int
+) -> dict[str, Any]:
+    """Who is followed and how they were chosen (at ``start`` by default), and who is treated.
+
+    ``top_cost`` is a cohort with the one rule ``top_cost``; ``cohort`` names its rules
+    (:mod:`carecomplex.claims.cohorts`); ``household`` and ``family`` are the Think Family
+    populations; ``persona`` a named persona.
+    """
+    out = {
+        "fraction": c.get("fraction", 0.1),
+        "select_week": c.get("select_week", start),
+        "lookback": c.get("lookback", 52),
+        "among": c.get("among", "everyone"),
+        "persona": c.get("persona", ""),
+        "rules": _rules(path, c, population),
+        "combine": c.get("combine", "all"),
+    }
+    if population in cohorts.SELECTED:
+        _selection(path, out, weeks)
     if population == "persona":
         names = [p.name.lower() for p in Persona if p]
         if out["persona"].lower() not in names:
@@ -449,6 +566,12 @@ def _cohort(
                 "claim.persona",
                 f"unknown persona {out['persona']!r} (known: {', '.join(names)})",
             )
+        if not 0 <= out["select_week"] <= weeks:
+            raise _fail(
+                path, "claim.select_week", f"expected 0 to {weeks}, got {out['select_week']}"
+            )
+    out |= _thresholds(path, c, out["rules"])
+    out["apply_to"] = _apply_to(path, c, population)
     return out | {"persona": out["persona"].lower()}
 
 

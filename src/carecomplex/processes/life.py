@@ -349,6 +349,7 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
             if need[i, D_HOUSE] > kp.homeless_threshold:
                 charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
                 events[c, EV_EA, g] += 1
+                per.ea_weeks[i] += 1
             # In hospital (an admission spell): no new crisis; discharged when it ends.
             in_hospital = hospital_weeks[i] > 0
             if in_hospital:
@@ -415,6 +416,7 @@ def _crisis(i, me, g, c, key, t, kp, per, books, structure):
             kind = k
             break
     crises[i] += 1
+    per.crisis_kinds[i, kind] += 1
     events[c, EV_CRISIS0 + kind, g] += 1
     if kind in (CR_AE, CR_ADM):
         charge(i, I_AE, 1.0, g, c, cost, ledger, pence, holder)

@@ -123,6 +123,7 @@ def _crises(a, free, fs, g, c) -> None:
     homeless = x[:, Domain.HOUSING] > kp.homeless_threshold
     charge(a, free[homeless], Item.EMERGENCY_ACCOMMODATION, 1.0, g[homeless], c[homeless])
     count(a, c[homeless], Event.EA_WEEK, g[homeless])
+    a.ea_weeks[free[homeless]] += 1
     # In hospital: a week of the stay, discharged in its last week; no new crisis.
     ward = a.hospital_weeks[free] > 0
     a.hospital_weeks[free[ward]] -= 1
@@ -153,6 +154,7 @@ def _crisis(a, i: int, g: int, c: int) -> None:
     pick = draw1(a.key, Stream.CRISIS_KIND, me, t) * odds[-1]
     kind = Crisis(min(int(np.searchsorted(odds, pick, side="right")), len(odds) - 1))
     a.crises[i] += 1
+    a.crisis_kinds[i, int(kind)] += 1
     count(a, c, CRISIS_EVENT[kind], g)
     if kind in (Crisis.AE, Crisis.ADMISSION):
         charge(a, i, Item.AE, 1.0, g, c)
