@@ -198,7 +198,8 @@ class CareModel(mesa.Model):
         8. **Costs**: every activity above is charged to the ledger as it happens; at
            the end of step 6 the posts' fixed cost is shared by the persons they hold
            (idle posts to the ledger alone) and the programme's cost by the
-           complex-needs persons alive (``workforce.charge_posts``).
+           complex-needs persons alive, an enrolled cohort's by the enrolled
+           (``workforce.charge_posts``, :meth:`enrol`).
         """
         kp, lv, clv = self._week_params()
         s, key, t, books = self.state, self.key, self.t, self._books
