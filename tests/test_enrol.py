@@ -23,7 +23,7 @@ from carecomplex.costs import Item, item_holders
 from carecomplex.model import CareModel
 from carecomplex.params import Params
 from carecomplex.processes import workforce
-from carecomplex.regimes import lever_change, relational
+from carecomplex.regimes import lever_change, levers_at, relational
 from carecomplex.scenarios import load
 from carecomplex.state import Event, Group, Journey
 
@@ -281,3 +281,42 @@ def test_enrol_counts_the_living_newly_enrolled(first, second, dead) -> None:
     assert m.enrol(a, alliance) == int((a & ~d).sum())
     assert m.enrol(b, alliance) == int((b & ~a & ~d).sum())
     np.testing.assert_array_equal(per.programme == 1, (a | b) & ~d)
+
+
+def test_the_cohort_follows_its_programmes_learning_curve() -> None:
+    """Under a transition (``history`` to ``regime``), the cohort's levers each week are
+    ``levers_at(params, week)``, and the kernels are given them (``KP.cohort_*``)."""
+    siloed = small("siloed", persons=200, years=0.3)
+    alliance = small("alliance").replace(transition={"learning_weeks": 8})
+    assert alliance.history != alliance.regime
+    m = CareModel(siloed)
+    m.enrol(np.ones(len(m.state.person.pid), dtype=bool), alliance)
+    seen = []
+    while m.running:
+        week = m.week
+        m.step()
+        want = levers_at(alliance, week)
+        assert m.cohort_levers == want, f"week {week}"
+        kp = m._kp_memo[-1]
+        for name in PERSON_LEVERS:
+            assert getattr(kp, f"cohort_{name}") == getattr(want, name), f"week {week}: {name}"
+            assert getattr(kp, name) == getattr(m.levers, name), f"week {week}: system {name}"
+        seen.append(want.continuity)
+    assert len(set(seen)) > 1 and seen == sorted(seen), "the curve did not move the cohort"
+
+
+def test_a_cohort_enrolled_later_changes_nothing_before() -> None:
+    """Enrolled at week 10: weeks 0-9 are the plain run's; week 10 charges the switch."""
+    siloed, alliance = small("siloed", persons=400, years=0.4), settled(small("alliance"))
+    plain = CareModel(siloed).run()
+    m = CareModel(siloed)
+    for _ in range(10):
+        m.step()
+    mask = m.state.person.complex == Group.COMPLEX
+    assert m.enrol(mask, alliance) > 0
+    m.run()
+    np.testing.assert_array_equal(plain.ledger[:10], m.ledger[:10])
+    np.testing.assert_array_equal(plain.events[:10], m.events[:10])
+    assert not np.array_equal(plain.events[10:], m.events[10:])
+    prog = m.ledger[:, Item.PROGRAMME].sum(axis=1)
+    assert prog[10] > prog[11] > plain.ledger[11, Item.PROGRAMME].sum(), "switch, then overhead"
