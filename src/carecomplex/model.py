@@ -119,7 +119,7 @@ class CareModel(mesa.Model):
         learning, gaming): the cohort's team works inside the baseline system.
         Enrolment lasts to the end of the run. Only the levers of ``params``
         (``history``, ``regime``, ``transition``, ``after``) and its programme costs
-        (``params.programme``) are used; see :meth:`_programme_pence` for the costs.
+        (``params.programme``) are used; see :meth:`_cohort_pence` for the costs.
 
         Args:
             mask: (persons,) bool: who is referred to the programme.
