@@ -337,8 +337,26 @@ def test_appraisal_must_be_a_table() -> None:
 # The series the model gives
 
 
+def _person_snapshots(model, metric, snap):
+    """Run ``model`` to the end with per-person snapshots, as the cohort path takes them."""
+    from carecomplex.claims import pairs
+
+    s = pairs._new_snapshots(model, metric, snap)
+    while model.week < 0:
+        model.step()
+    i = 0
+    while True:
+        while i < len(snap) and snap[i] == model.week:
+            pairs._take(model, metric, s, i)
+            i += 1
+        if model.week >= model.n_weeks:
+            return s
+        model.step()
+        pairs._accumulate(model, s)
+
+
 def test_cohort_series_hold_every_person_s_cost_and_the_exact_programme() -> None:
-    from carecomplex.claims.pairs import _cohort_series, _group_series, _person_snapshots
+    from carecomplex.claims.pairs import _cohort_series, _group_series
     from carecomplex.claims.spec import METRICS
     from carecomplex.costs import Item
     from carecomplex.model import CareModel

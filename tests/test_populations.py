@@ -345,8 +345,10 @@ def test_shipped_top_cost_claims_measure_as_on_main(name: str, intervention: str
     """The same numbers as main's path; with alliance the arms differ before the selection."""
     c = cl.load(ROOT / f"experiments/claims/{name}.toml")
     c = replace(c, persons=500, seeds=(1, 2), intervention=intervention or c.intervention)
-    if name == "thurrock":
+    if name == "thurrock":  # as shipped before it became a cohort-only programme
         c = replace(c, years=2.5, window=(78, 130), before=(26, 78), select_week=78)
+        c = replace(c, population="top_cost", rules=("top_cost",), fraction=0.1, lookback=52)
+        c = replace(c, apply_to="everyone", encodings=())
     base, alt = cl.arms(c)
     for seed in c.seeds:
         task = cl.PairTask(c, seed, "default", base, alt)

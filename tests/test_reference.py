@@ -182,9 +182,17 @@ def wellbeing_sums_args(w: World) -> dict:
 
 def charge_posts_args(w: World) -> dict:
     s = w.state
-    # A programme cost that is not a multiple of the cohort (remainders), some weeks none.
+    # A programme cost that is not a multiple of the cohort (remainders), some weeks none;
+    # a cohort's cost likewise, in other weeks.
     programme = 0 if w.t % 3 == 0 else 100_003 * (w.t % 7) + 17
-    return {"per": s.person, "wk": s.worker, "books": w.books, "programme": programme}
+    cohort = 0 if w.t % 4 == 1 else 7_919 * (w.t % 5) + 3
+    return {
+        "per": s.person,
+        "wk": s.worker,
+        "books": w.books,
+        "programme": programme,
+        "cohort_programme": cohort,
+    }
 
 
 ARGS = {
@@ -305,7 +313,10 @@ def kernel_parameters(draw) -> KP:
     params = dataclasses.replace(params, run=run)
     levers = draw(corners | group(RegimeLevers))
     friction = draw(st.just(0.0) | st.floats(0.0, 1.0))
-    return kernel_params(params, levers, friction)
+    # An enrolled cohort's levers (read for persons with programme == 1): none, a corner
+    # or anywhere.
+    cohort = draw(st.none() | corners | group(RegimeLevers))
+    return kernel_params(params, levers, friction, cohort)
 
 
 def family_sizes(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -335,7 +346,7 @@ def random_world(rng: np.random.Generator, n: int, n_workers: int, kp: KP, t: in
         kp=kp,
         key=np.uint64(rng.integers(0, 2**63)),
         t=t,
-        info=rng.random(N_SERVICES) * (rng.random() < 0.7),
+        info=rng.random((2, N_SERVICES)) * (rng.random(2) < 0.7)[:, None],
         books=books,
         next_uid=1000,
     )
@@ -389,6 +400,7 @@ def _random_persons(rng, s: State, t: int, knobs) -> None:
     p.release_week[:] = np.where((rng.random(n) < 0.7) & (t - ago >= 0), t - ago, -1)
     p.sentence[:] = rng.integers(0, 3, n)
     p.in_reach[:] = (p.prison_weeks > 0) & (rng.random(n) < 0.5)
+    p.programme[:] = rng.random(n) < knobs["enrolled"]  # an enrolled cohort
     for a in (p.crises, p.handoffs, p.shocks, p.weeks_alive, p.ea_weeks):
         a[:] = rng.integers(0, 50, n)
     p.crisis_kinds[:] = rng.integers(0, 20, p.crisis_kinds.shape)
@@ -451,6 +463,7 @@ def worlds(draw) -> World:
         "prison": draw(st.sampled_from([0.0, 0.1, 0.4])),
         "need": draw(st.sampled_from([0.4, 0.7, 1.0])),
         "slot": draw(st.sampled_from([0.0, 0.3, 0.7, 1.0])),
+        "enrolled": draw(st.sampled_from([0.0, 0.3, 1.0])),
     }
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n, n_workers = draw(st.integers(1, 60)), draw(st.integers(8, 20))
@@ -472,31 +485,46 @@ def test_kernel_matches_twin_on_random_states(kernel: str, world: World) -> None
 # --------------------------------------------------------------------------------------
 
 
-def built_world(params: Params, seed: int) -> World:
+def infos(levers: RegimeLevers, cohort: RegimeLevers, partner_trust: np.ndarray) -> np.ndarray:
+    """The kernels' ``info``: row 0 the system's, row 1 an enrolled cohort's."""
+    return np.stack([information(levers, partner_trust), information(cohort, partner_trust)])
+
+
+def built_world(params: Params, seed: int, cohort: RegimeLevers | None = None) -> World:
+    """A built population; with ``cohort``, every third person enrolled under those levers."""
     s = population.build(params, seed)
+    if cohort is not None:
+        s.person.programme[::3] = 1
+    cohort = params.regime if cohort is None else cohort
     return World(
         state=s,
-        kp=kernel_params(params, params.regime),
+        kp=kernel_params(params, params.regime, cohort=cohort),
         key=seed_key(seed),
         t=0,
-        info=information(params.regime, s.service.partner_trust),
+        info=infos(params.regime, cohort, s.service.partner_trust),
         books=new_books(item_pence(params.costs), item_holders()),
         next_uid=len(s.worker.uid),
     )
 
 
-@pytest.mark.parametrize("scenario", ["siloed", "alliance"])
-def test_kernels_match_twins_on_a_built_population(scenario: str) -> None:
-    """Both implementations step their own copy of a 300-person world for 20 weeks."""
+@pytest.mark.parametrize(
+    ("scenario", "cohort"), [("siloed", None), ("alliance", None), ("siloed", "alliance")]
+)
+def test_kernels_match_twins_on_a_built_population(scenario: str, cohort: str | None) -> None:
+    """Both implementations step their own copy of a 300-person world for 20 weeks.
+
+    With ``cohort``, a third of the persons are enrolled under that scenario's levers.
+    """
     params = dataclasses.replace(load_params(scenario), population=PopulationParams(persons=300))
-    worlds = {"kernel": built_world(params, 7), "twin": built_world(params, 7)}
+    levers = None if cohort is None else load_params(cohort).regime
+    worlds = {"kernel": built_world(params, 7, levers), "twin": built_world(params, 7, levers)}
     impl = {"kernel": 0, "twin": 1}  # position in KERNELS
     seen = np.zeros(N_EVENTS, dtype=np.int64)
     for week in range(20):
         for w in worlds.values():
             w.t = week
             w.books.clear()
-            w.info = information(params.regime, w.state.service.partner_trust)
+            w.info = infos(params.regime, levers or params.regime, w.state.service.partner_trust)
         for kernel, args in ARGS.items():
             out = {}
             for name, w in worlds.items():

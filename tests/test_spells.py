@@ -148,7 +148,7 @@ def test_in_reach_keeps_an_episode_open_through_custody(how: str, reach: float) 
     per.need[0] = 0.9
     kp = kp._replace(disengage=0.0, gaming_closure=0.0, episode_cap=0, reallocation=0.0)
     books.clear()
-    SUPPORT[how](seed_key(1), T, kp, per, wk, s.service, np.zeros(N_SERVICES), books)
+    SUPPORT[how](seed_key(1), T, kp, per, wk, s.service, np.zeros((2, N_SERVICES)), books)
     if reach:
         assert per.slot_service[0, 0] == 0 and total(books, Event.CLOSED) == 0
         assert total(books, Event.SUPPORTED) == 1

@@ -77,6 +77,7 @@ GROUPS = {
     "treatment": params_mod.TreatmentParams,
     "workforce": params_mod.WorkforceParams,
     "levers": params_mod.RegimeLevers,
+    "cohort": params_mod.RegimeLevers,  # an enrolled cohort's levers (CareModel.enrol)
 }
 
 
@@ -105,10 +106,12 @@ def test_kernel_params_puts_each_value_in_the_field_of_its_name() -> None:
             value += 1
             attrs[f.name] = value if f.type in ("int", int) else value + 0.25
         fake[group] = SimpleNamespace(**attrs)
-    levers = fake.pop("levers")
+    levers, cohort = fake.pop("levers"), fake.pop("cohort")
     run = SimpleNamespace(burn_in=7)
-    kp = kernel_params(SimpleNamespace(**fake, run=run, weeks=11), levers, friction_load=0.5)
-    fake["levers"] = levers
+    kp = kernel_params(
+        SimpleNamespace(**fake, run=run, weeks=11), levers, friction_load=0.5, cohort=cohort
+    )
+    fake["levers"], fake["cohort"] = levers, cohort
     for field in KP._fields:
         got = getattr(kp, field)
         if field == "friction_load":
@@ -302,6 +305,7 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     # Units of the programme cost (model 2): weeks a year, the "per 1,000 persons" of
     # recommissioning, pence per pound; and the mean of the four relational levers.
     ("model.py", "_programme_pence"): {52, 1000, 100},
+    ("model.py", "_cohort_pence"): {52, 100},  # the same units, for an enrolled cohort
     ("regimes.py", "relational"): {4},
 }
 

@@ -81,7 +81,13 @@ class CareModel(mesa.Model):
         self._next_uid = len(self.state.worker.uid)
         self._levers = levers_at(params, self.week)
         self._change = 0.0  # this week's summed change of the 0-1 levers
-        self._kp_memo = (None, None, None, None)  # (params, levers, friction, KP)
+        self._kp_memo = (None, None, None, None, None)  # (params, levers, friction, cohort, KP)
+        # A cohort-only programme (enrol): its params, its levers this week and last, the
+        # change of its levers this week, and the persons enrolled since last week.
+        self._cohort: Params | None = None
+        self._cohort_levers = None
+        self._cohort_change = 0.0
+        self._newly_enrolled = 0
         self._scratch = access.access_scratch(len(self.state.person.pid))
         self._tiled = life.families_tile(self.state.family, self.state.person)
         attach_agents(self)
@@ -91,6 +97,78 @@ class CareModel(mesa.Model):
     def levers(self):
         """The regime levers in force this week."""
         return self._levers
+
+    @property
+    def cohort_levers(self):
+        """The levers in force this week for the enrolled cohort (None without one)."""
+        return self._cohort_levers
+
+    def enrol(self, mask: np.ndarray, params: Params) -> int:
+        """Enrol the persons of ``mask`` alive now in a programme run under ``params``.
+
+        From the next step on, the kernels read, for an enrolled person, the levers of
+        ``params`` in force that week (``levers_at(params, week)``: a transition's
+        learning curve applies to the cohort too, counted from measured week 0) instead
+        of the system's: continuity, eligibility (acceptance and discharge), the
+        episode clock, whole-person support, information sharing (the ``info`` of each
+        service: the cohort's sharing x the services' trust in partners), the flexible
+        budget (purchase draws and the pot's accrual for the person), in-reach and the
+        queue's need priority. Reads of a service or a post stay the system's: the
+        capacity limit (stretched by target pressure), capacity (``caseload_factor``),
+        burnout (target strain, friction of change), learning (the Kim loop, shared
+        learning, gaming): the cohort's team works inside the baseline system.
+        Enrolment lasts to the end of the run. Only the levers of ``params``
+        (``history``, ``regime``, ``transition``, ``after``) and its programme costs
+        (``params.programme``) are used; see :meth:`_cohort_pence` for the costs.
+
+        Args:
+            mask: (persons,) bool: who is referred to the programme.
+            params: the programme's parameters (e.g. the alliance scenario's).
+
+        Returns:
+            The number of persons newly enrolled (alive, not already enrolled).
+
+        Raises:
+            ValueError: during burn-in (``week < 0``), after the run, for a mask of the
+                wrong shape or type, or for a second programme with other levers.
+        """
+        per = self.state.person
+        n = len(per.pid)
+        mask = np.asarray(mask)
+        if self.week < 0:
+            raise ValueError(
+                f"enrol: week {self.week} is in the burn-in; enrol at a measured week >= 0 "
+                "(after the burn-in steps)"
+            )
+        if self.week >= self.n_weeks:
+            raise ValueError(f"enrol: the run has ended (week {self.week} of {self.n_weeks})")
+        if mask.shape != (n,) or mask.dtype != np.bool_:
+            raise ValueError(
+                f"enrol: mask must be a bool array of shape ({n},) (one per person), "
+                f"got {mask.dtype} of shape {mask.shape}"
+            )
+        if not isinstance(params, Params):
+            raise ValueError(f"enrol: params must be a Params, got {type(params).__name__}")
+        if self._cohort is not None and not self._same_programme(params):
+            raise ValueError(
+                "enrol: a model runs one cohort programme; these params have other levers "
+                "than the programme already enrolled"
+            )
+        new = mask & (per.alive == 1) & (per.programme == 0)
+        count = int(np.count_nonzero(new))
+        if self._cohort is None:
+            self._cohort = params
+        per.programme[new] = 1
+        self._newly_enrolled += count
+        return count
+
+    def _same_programme(self, params: Params) -> bool:
+        """Whether ``params`` has the levers (and programme costs) of the cohort's."""
+        c = self._cohort
+        return params is c or all(
+            getattr(params, k) == getattr(c, k)
+            for k in ("history", "regime", "transition", "after", "programme")
+        )
 
     def step(self) -> None:
         """One week, in this order.
@@ -120,13 +198,17 @@ class CareModel(mesa.Model):
         8. **Costs**: every activity above is charged to the ledger as it happens; at
            the end of step 6 the posts' fixed cost is shared by the persons they hold
            (idle posts to the ledger alone) and the programme's cost by the
-           complex-needs persons alive (``workforce.charge_posts``).
+           complex-needs persons alive, an enrolled cohort's by the enrolled
+           (``workforce.charge_posts``, :meth:`enrol`).
         """
-        kp, lv = self._week_params()
+        kp, lv, clv = self._week_params()
         s, key, t, books = self.state, self.key, self.t, self._books
         per, wk, sv = s.person, s.worker, s.service
         books.clear()
-        info = learning.information(lv, sv.partner_trust)
+        # Information reaching each service: row 0 the system's, row 1 a cohort's.
+        info_lv = learning.information(lv, sv.partner_trust)
+        info_clv = info_lv if clv is lv else learning.information(clv, sv.partner_trust)
+        info = np.stack((info_lv, info_clv))
         # 1-2. Life dynamics and crisis (one pass when families tile the persons).
         if self._tiled:
             life.life_families(key, t, kp, per, s.family, books, STRUCTURE)
@@ -147,27 +229,43 @@ class CareModel(mesa.Model):
         # 6. Workforce.
         uid_before = self._next_uid
         self._next_uid = workforce.workforce(key, t, kp, self._next_uid, per, wk, sv, books)
-        workforce.charge_posts(per, wk, books, self._programme_pence(lv))
+        workforce.charge_posts(
+            per, wk, books, self._programme_pence(lv), self._cohort_pence(lv, clv)
+        )
         self._record(self._next_uid - uid_before)
         self._advance()
 
     def _week_params(self):
-        """This week's kernel parameters and levers (with the friction of any change).
+        """This week's kernel parameters, levers and cohort levers (``levers`` if none).
 
-        The KP of last week is reused when the parameters, the levers and the friction
-        are the same objects and value (no transition under way): building it anew
-        would give the same tuple, at a tenth of a small step's fixed cost.
+        The friction of a change of the system's levers loads the workers. The KP of
+        last week is reused when the parameters, the levers (the system's and the
+        cohort's) and the friction are the same objects and value (no transition under
+        way): building it anew would give the same tuple, at a tenth of a small step's
+        fixed cost.
         """
         p = self.params
         new = levers_at(p, self.week)
         self._change = lever_change(self._levers, new)
         friction = p.workforce.friction * self._change
         self._levers = new
-        last_p, last_levers, last_friction, kp = self._kp_memo
-        if p is not last_p or new is not last_levers or friction != last_friction:
-            kp = kernel_params(p, new, friction)
-            self._kp_memo = (p, new, friction, kp)
-        return kp, new
+        cohort = new
+        if self._cohort is not None:
+            cohort = levers_at(self._cohort, self.week)
+            # First week: the cohort moves from the system's levers to its own.
+            before = new if self._cohort_levers is None else self._cohort_levers
+            self._cohort_change = lever_change(before, cohort)
+            self._cohort_levers = cohort
+        last_p, last_levers, last_friction, last_cohort, kp = self._kp_memo
+        if (
+            p is not last_p
+            or new is not last_levers
+            or friction != last_friction
+            or cohort is not last_cohort
+        ):
+            kp = kernel_params(p, new, friction, cohort)
+            self._kp_memo = (p, new, friction, cohort, kp)
+        return kp, new, cohort
 
     def _programme_pence(self, lv) -> int:
         """This week's programme cost in pence (item PROGRAMME, ``ProgrammeParams``).
@@ -175,8 +273,10 @@ class CareModel(mesa.Model):
         Training in the weeks the levers change (per post, per unit of change);
         recommissioning once, in the first week of a change (per 1,000 persons); double
         running, a share of the week's staff cost times the share of the change not yet
-        done; the alliance overhead per complex-needs person alive, times the relational
-        levers in force (:func:`~carecomplex.regimes.relational`).
+        done; the alliance overhead per complex-needs person alive outside an enrolled
+        cohort, times the relational levers in force
+        (:func:`~carecomplex.regimes.relational`). An enrolled cohort's cost is
+        :meth:`_cohort_pence`.
         """
         pr, per = self.params.programme, self.state.person
         posts = len(self.state.worker.uid)
@@ -184,10 +284,46 @@ class CareModel(mesa.Model):
         pounds = pr.training_per_post * posts * self._change
         if starts:
             pounds += pr.recommissioning * len(per.pid) / 1000
-        cohort = int(np.count_nonzero((per.alive == 1) & (per.complex == Group.COMPLEX)))
+        # Complex-needs persons alive outside an enrolled cohort (all of them without one).
+        payers = (per.alive == 1) & (per.complex == Group.COMPLEX) & (per.programme == 0)
+        cohort = int(np.count_nonzero(payers))
         pounds += pr.alliance_overhead / 52 * relational(lv) * cohort
         staff = posts * int(self._books.pence[Item.STAFF])  # pence a week
         return round(100 * pounds + pr.double_running * staff * left)
+
+    def _cohort_pence(self, lv, clv) -> int:
+        """This week's programme cost of an enrolled cohort in pence (item PROGRAMME).
+
+        Charged to the enrolled persons alive (``workforce.charge_posts``), at the
+        programme's costs (``enrol``'s ``params.programme``):
+
+        * the alliance overhead per enrolled person alive (any group: the cohort is who
+          was referred), times the relational levers of the cohort's levers in force;
+        * training of the posts that work with the cohort, counted as the full-time
+          posts its persons take at the cohort's caseload (enrolled persons alive /
+          (``capacity.caseload`` x the cohort's ``caseload_factor``)): per post, per
+          unit of lever change, for the persons enrolled this week the change from the
+          system's levers to the cohort's, for all of them the week's move along the
+          cohort's learning curve.
+
+        No recommissioning or double running: the system is not recommissioned, and
+        the cohort's team works inside it (the system's own change, if any, is charged
+        by :meth:`_programme_pence`). Zero without a cohort, or with nobody enrolled.
+        """
+        if self._cohort is None:
+            return 0
+        per = self.state.person
+        enrolled = int(np.count_nonzero((per.alive == 1) & (per.programme == 1)))
+        newly, self._newly_enrolled = self._newly_enrolled, 0
+        if enrolled == 0:
+            return 0
+        pr = self._cohort.programme
+        per_post = self.params.capacity.caseload * clv.caseload_factor  # persons a post takes
+        switch = lever_change(lv, clv) * min(newly, enrolled)
+        curve = self._cohort_change * (enrolled - min(newly, enrolled))
+        pounds = pr.training_per_post * (switch + curve) / per_post
+        pounds += pr.alliance_overhead / 52 * relational(clv) * enrolled
+        return round(100 * pounds)
 
     def _advance(self) -> None:
         """The clock moves on a week; burn-in ends at week 0; measured weeks are collected."""

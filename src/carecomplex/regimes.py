@@ -98,7 +98,12 @@ def relational(lv: RegimeLevers) -> float:
     return (lv.information_sharing + lv.continuity + lv.whole_person + lv.shared_learning) / 4
 
 
-def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP:
+def kernel_params(
+    p: Params,
+    lv: RegimeLevers,
+    friction_load: float = 0.0,
+    cohort: RegimeLevers | None = None,
+) -> KP:
     """The kernels' :class:`KP` for one week, each field filled by name (``KP_SOURCES``).
 
     Args:
@@ -106,6 +111,8 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
             ``trust``, ``gaming``, ``housing``, ``treatment``, ``workforce``).
         lv: the levers in force this week.
         friction_load: this week's friction of change on workers.
+        cohort: the levers in force this week for an enrolled cohort (the ``cohort_*``
+            fields); ``lv`` when omitted (no cohort).
     """
     groups = {
         "life": p.life,
@@ -118,6 +125,7 @@ def kernel_params(p: Params, lv: RegimeLevers, friction_load: float = 0.0) -> KP
         "treatment": p.treatment,
         "workforce": p.workforce,
         "levers": lv,
+        "cohort": lv if cohort is None else cohort,
         "week": _Week(friction_load),
         "run": _Run(p.run.burn_in, p.run.burn_in + p.weeks),
     }

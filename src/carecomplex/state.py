@@ -304,6 +304,8 @@ PERSON = {
     "slot_stable": Column(
         ("N", "K"), np.int16, 0, "weeks", "consecutive stable weeks of the episode (step-down)"
     ),
+    # A cohort-only programme (CareModel.enrol): the kernels read its levers for these.
+    "programme": Column(("N",), np.uint8, 0, "flag", "enrolled in a cohort programme (0 = no)"),
 }
 FAMILY = {
     "start": Column(("F",), np.int32, 0, "index", "first member (members are contiguous)"),

@@ -93,9 +93,14 @@ def access(key, t, kp, per, wk, sv, info, books, scratch):
         per: the ``PersonTable`` (in place).
         wk: the ``WorkerTable`` (``caseload`` in place).
         sv: the ``ServiceTable`` (``load`` and ``queue`` in place).
-        info: information reaching each service this week, (S,) float64.
+        info: information reaching each service this week, (2, S) float64: row 0 for
+            the system, row 1 for an enrolled cohort (``per.programme``).
         books: the week's ``Books`` (ledger and event partials added to, in chunk 0).
         scratch: an :class:`AccessScratch` for at least the persons of ``per``.
+
+    An enrolled person's continuity, queue priority (``need_priority``), shared record
+    (``info``) and eligibility are the cohort's (``kp.cohort_*``); the capacity limit
+    (stretched by target pressure) is the service's, the system's.
     """
     n = per.pid.shape[0]
     ledger, events, s_queue, s_load = books.ledger, books.events, sv.queue, sv.load
@@ -129,7 +134,7 @@ def access(key, t, kp, per, wk, sv, info, books, scratch):
         bucket[fill[want[j]]] = j
         fill[want[j]] += 1
     # B. Per service: serve its applicants in priority order.
-    _serve_all(kp, bucket, start, scratch, per.need, wk, sv)
+    _serve_all(kp, bucket, start, scratch, per.need, per.programme, wk, sv)
     # C. Per applicant: the decision's effects on the person.
     _effects(kp, m, scratch, per, sv, books, led, ev)
     for cc in range(N_CHUNKS):  # integer partials: exact in any order
@@ -169,15 +174,16 @@ def urgency(i, kp, need, nhigh) -> float:
 
 
 @nb.njit(cache=True, inline="always")
-def threshold(kp, load: int, capacity: int) -> float:
+def threshold(kp, eligibility: float, load: int, capacity: int) -> float:
     """Eligibility rations capacity: a service with room accepts below its threshold.
 
     The threshold in force rises from the seeking threshold (idle service) to the
-    stated eligibility as the service fills up (``capacity.ration_fill`` and above).
+    stated ``eligibility`` (the applicant's: the system's, or an enrolled cohort's) as
+    the service fills up (``capacity.ration_fill`` and above).
     """
-    lo = min(kp.seek_threshold, kp.eligibility)
+    lo = min(kp.seek_threshold, eligibility)
     fill = min(1.0, load / (kp.ration_fill * max(1, capacity)))
-    return lo + (kp.eligibility - lo) * fill
+    return lo + (eligibility - lo) * fill
 
 
 @nb.njit(cache=True, parallel=True)
@@ -204,6 +210,7 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
     cooldown, prison_weeks, sys_trust = per.cooldown, per.prison_weeks, per.sys_trust
     handoffs, cost, pence, holder = per.handoffs, per.cost, books.pence, books.holder
     cand, want, prio, flags = scratch.cand, scratch.want, scratch.priority, scratch.flags
+    programme = per.programme
     lo, hi = chunk_bounds(c, pid.shape[0])
     top = lo
     for i in range(lo, hi):
@@ -242,7 +249,9 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             elif free_slot < 0:
                 free_slot = k
         me = pid[i]
-        if held >= 0 and draw_at(entity_key(sk_cont, me, t), 0) < kp.continuity:
+        prog = programme[i]  # 1: an enrolled person, the cohort's levers
+        continuity = kp.cohort_continuity if prog else kp.continuity
+        if held >= 0 and draw_at(entity_key(sk_cont, me, t), 0) < continuity:
             slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
             wait_service[i] = -1
             wait_weeks[i] = 0
@@ -256,9 +265,10 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
         cand[top] = i
         want[top] = d
         u = draw_at(entity_key(sk_prio, me, t), 0)
+        np_ = kp.cohort_need_priority if prog else kp.need_priority
         prio[top] = (
-            (1.0 - kp.need_priority) * wait_weeks[i]
-            + kp.need_priority * kp.priority_scale * urgency(i, kp, need, nhigh)
+            (1.0 - np_) * wait_weeks[i]
+            + np_ * kp.priority_scale * urgency(i, kp, need, nhigh)
             + u
             - s_gaming[d] * nhigh / kp.full_complexity
         )
@@ -274,7 +284,7 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
             if (assessed[i] & REREFERRAL) != 0:
                 f |= np.uint8(REREFERRED)
             assessed[i] &= ~REREFERRAL
-            if assessed[i] == 1 and draw_at(entity_key(sk_assess, me, t), 0) < info[d]:
+            if assessed[i] == 1 and draw_at(entity_key(sk_assess, me, t), 0) < info[prog, d]:
                 pass  # the shared record stands in for a new assessment
             elif assessed[i] == 1:
                 charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
@@ -293,10 +303,10 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
 
 
 @nb.njit(cache=True, parallel=True)
-def _serve_all(kp, bucket, start, scratch, need, wk, sv):
+def _serve_all(kp, bucket, start, scratch, need, programme, wk, sv):
     """Access phase B (per service, parallel)."""
     for s in nb.prange(sv.load.shape[0]):
-        _serve(kp, s, bucket[start[s] : start[s + 1]], scratch, need, wk, sv)
+        _serve(kp, s, bucket[start[s] : start[s + 1]], scratch, need, programme, wk, sv)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -381,8 +391,12 @@ def _sift_down(heap, size, j, load) -> None:
 
 
 @nb.njit(cache=True)
-def _serve(kp, s, mine, scratch, need, wk, sv) -> None:
-    """Decide service ``s``'s applicants (``mine``, candidate positions) in priority order."""
+def _serve(kp, s, mine, scratch, need, programme, wk, sv) -> None:
+    """Decide service ``s``'s applicants (``mine``, candidate positions) in priority order.
+
+    The eligibility an applicant must meet is the applicant's (``programme``: the
+    cohort's for an enrolled person); the capacity limit is the service's.
+    """
     w_service, w_caseload = wk.service, wk.caseload
     s_capacity, s_load, s_queue = sv.capacity, sv.load, sv.queue
     cand, prio, flags = scratch.cand, scratch.priority, scratch.flags
@@ -425,7 +439,9 @@ def _serve(kp, s, mine, scratch, need, wk, sv) -> None:
         f = flags[j]
         if f & NEW_APPLICATION:  # eligibility at the load in force now
             rereferral = (f & REREFERRED) != 0
-            eligible = rereferral or need[cand[j], s] >= threshold(kp, s_load[s], s_capacity[s])
+            i = cand[j]
+            elig = kp.cohort_eligibility if programme[i] else kp.eligibility
+            eligible = rereferral or need[i, s] >= threshold(kp, elig, s_load[s], s_capacity[s])
             if not eligible or ((f & SKIMMED) != 0 and not rereferral):
                 outcome[j] = REJECTED
                 continue

@@ -2,9 +2,10 @@
 
 ``KP`` is the kernels' view of the parameters for one week, filled by name from the
 parameter groups and the week's levers (``KP_SOURCES``, used by
-:func:`carecomplex.regimes.kernel_params`). Parallel kernels loop over ``N_CHUNKS``
-fixed chunks of persons (:func:`chunk_bounds`), never over threads, so every result is
-the same for any thread count.
+:func:`carecomplex.regimes.kernel_params`), with the levers of an enrolled cohort
+(``cohort_*``; :meth:`carecomplex.model.CareModel.enrol`) beside the system's.
+Parallel kernels loop over ``N_CHUNKS`` fixed chunks of persons (:func:`chunk_bounds`),
+never over threads, so every result is the same for any thread count.
 """
 
 from __future__ import annotations
@@ -165,6 +166,15 @@ class KP(NamedTuple):
     action_dose: float
     results_trust: float
     complexity_weight: float
+    # The levers of an enrolled cohort (CareModel.enrol): read instead of the system's
+    # for a person with ``programme == 1``. Without a cohort they equal the system's.
+    cohort_episode_cap: int
+    cohort_eligibility: float
+    cohort_continuity: float
+    cohort_whole_person: float
+    cohort_flexible_budget: float
+    cohort_in_reach: float
+    cohort_need_priority: float
 
 
 def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
@@ -172,8 +182,9 @@ def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
 
 
 # Where each KP field comes from: (group, attribute). Groups are the parameter groups of
-# carecomplex.params.Params, "levers" (the week's RegimeLevers) and "week" (computed
-# each week by the model).
+# carecomplex.params.Params, "levers" (the week's RegimeLevers), "cohort" (the enrolled
+# cohort's RegimeLevers this week; the system's when there is no cohort) and "week"
+# (computed each week by the model).
 KP_SOURCES: dict[str, tuple[str, str]] = {
     **_same(
         "life",
@@ -267,6 +278,19 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     **_same("support", "thinking_match action_dose"),
     "results_trust": ("trust", "results_trust"),
     "complexity_weight": ("workforce", "complexity_weight"),
+    # An enrolled cohort's levers (group "cohort": the cohort's RegimeLevers this week).
+    **{
+        f"cohort_{a}": ("cohort", a)
+        for a in [
+            "episode_cap",
+            "eligibility",
+            "continuity",
+            "whole_person",
+            "flexible_budget",
+            "in_reach",
+            "need_priority",
+        ]
+    },
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.

@@ -12,7 +12,10 @@ target line); when they end, the relief ends.
   prison stay longer than housing benefit covers.
 * Treatment, commissioned in every regime: none -> waiting -> in treatment ->
   recovered (-> relapse -> none), with drop-out lowered by trust in a worker.
-* The pot: accrues per complex-needs person alive, carries over up to a cap. Purchases
+* The pot: accrues per complex-needs person alive (at the flexible budget of each one's
+  levers: an enrolled cohort's for the enrolled, the system's for the rest), carries
+  over up to a cap. An enrolled person's purchase draws use the cohort's flexible
+  budget; the pot is the area's one pot, shared. Purchases
   are flagged in the parallel pass and approved in a serial pass in person order while
   the pot covers the price, so results do not depend on the thread count.
 """
@@ -73,26 +76,37 @@ def housing(key, t, kp, per, sv, books):
     """
     n = per.pid.shape[0]
     want = np.zeros(n, dtype=np.uint8)
-    members = np.zeros(N_CHUNKS, dtype=np.int64)
+    members = np.zeros(N_CHUNKS, dtype=np.int64)  # complex-needs persons alive, not enrolled
+    enrolled = np.zeros(N_CHUNKS, dtype=np.int64)  # and enrolled
     sk = (stream_key(key, S_TENANCY), stream_key(key, S_TREATMENT), stream_key(key, S_BUDGET))
     for c in nb.prange(N_CHUNKS):
         lo, hi = chunk_bounds(c, n)
-        members[c] = _housing_range(lo, hi, c, sk, t, kp, per, books, want)
-    _buy(kp, per, sv.budget_pot, books, want, members.sum())
+        _housing_range(lo, hi, c, sk, t, kp, per, books, want, members, enrolled)
+    _buy(kp, per, sv.budget_pot, books, want, members.sum(), enrolled.sum())
 
 
 @nb.njit(cache=True)
-def _housing_range(lo, hi, c, sk, t, kp, per, books, want):
-    """Persons ``lo..hi-1``, partials into chunk ``c``; returns complex-needs persons alive."""
+def _housing_range(lo, hi, c, sk, t, kp, per, books, want, members, enrolled):
+    """Persons ``lo..hi-1``, partials into chunk ``c``.
+
+    ``members[c]``, ``enrolled[c]``: the chunk's complex-needs persons alive, not
+    enrolled and enrolled.
+    """
     pid, complex_, alive = per.pid, per.complex, per.alive
     slot_service, slot_trust, slot_remit = per.slot_service, per.slot_trust, per.slot_remit
+    programme = per.programme
     sk_ten, sk_treat, sk_budget = sk
-    members = 0
+    m0, m1 = 0, 0
     for i in range(lo, hi):
         if alive[i] == 0:
             continue
         g = complex_[i]
-        members += g
+        prog = programme[i]
+        if prog:
+            m1 += g
+        else:
+            m0 += g
+        fb = kp.cohort_flexible_budget if prog else kp.flexible_budget
         me = pid[i]
         tmax, held, at_house, remit_subst = 0.0, False, False, False
         for k in range(SLOTS):
@@ -113,16 +127,17 @@ def _housing_range(lo, hi, c, sk, t, kp, per, books, want):
         elif per.need[i, D_HOUSE] > kp.homeless_threshold:
             if at_house and draw_at(entity_key(sk_ten, me, t), 0) < kp.housing_placement_rate:
                 _start(i, c, g, T_ORD, kp, per, books)
-            elif held and kp.flexible_budget > 0.0:
+            elif held and fb > 0.0:
                 u = draw_at(entity_key(sk_budget, me, t), 0)
-                if u < kp.housing_purchase_rate * kp.flexible_budget:
+                if u < kp.housing_purchase_rate * fb:
                     want[i] |= WANT_HF
         waits = _treatment_week(i, c, g, (sk_treat, me, t), kp, per, books, tmax, remit_subst)
-        if waits and kp.flexible_budget > 0.0:
+        if waits and fb > 0.0:
             u = draw_at(entity_key(sk_budget, me, t), 1)
-            if u < kp.treatment_purchase_rate * kp.flexible_budget:
+            if u < kp.treatment_purchase_rate * fb:
                 want[i] |= WANT_START
-    return members
+    members[c] = m0
+    enrolled[c] = m1
 
 
 @nb.njit(cache=True, inline="always")
@@ -219,14 +234,21 @@ def _treatment_week(i, c, g, who, kp, per, books, tmax, remit_subst) -> bool:
 
 
 @nb.njit(cache=True)
-def _buy(kp, per, pot, books, want, members) -> None:
+def _buy(kp, per, pot, books, want, members, enrolled) -> None:
     """The pot accrues, then buys what was flagged, person by person, while it covers the price.
 
     Serial and in person order, so the same persons are served for any thread count.
-    Unspent money carries over, up to ``carry_weeks`` of accrual.
+    Unspent money carries over, up to ``carry_weeks`` of accrual. ``members`` and
+    ``enrolled``: complex-needs persons alive, not enrolled and enrolled (the latter at
+    the cohort's flexible budget; nothing is added when there are none, so the sum is
+    bit-identical to a run without a cohort).
     """
     per_week = kp.housing_budget_per_person / WEEKS_PER_YEAR * kp.flexible_budget
-    accrual = np.int64(round(PENCE * per_week * members))
+    pence_due = PENCE * per_week * members
+    if enrolled > 0:
+        cohort_week = kp.housing_budget_per_person / WEEKS_PER_YEAR * kp.cohort_flexible_budget
+        pence_due += PENCE * cohort_week * enrolled
+    accrual = np.int64(round(pence_due))
     cap = np.int64(round(accrual * kp.housing_carry_weeks))
     pot[0] = min(pot[0] + accrual, cap)
     pence, holder, ledger, events = books.pence, books.holder, books.ledger, books.events

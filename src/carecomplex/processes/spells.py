@@ -139,7 +139,8 @@ def custody(i, me, g, c, key, t, kp, per, events, u_prison) -> None:
         sentence[i] = SHORT if short else LONG
         mean = kp.short_served_weeks if short else kp.long_served_weeks
         per.prison_weeks[i] = geometric(draw(key, S_SENTENCE, me, t, 1), mean)
-        per.in_reach[i] = 1 if draw(key, S_IN_REACH, me, t, 0) < kp.in_reach else 0
+        reach = kp.cohort_in_reach if per.programme[i] else kp.in_reach  # an enrolled cohort's
+        per.in_reach[i] = 1 if draw(key, S_IN_REACH, me, t, 0) < reach else 0
 
 
 @nb.njit(cache=True, inline="always")

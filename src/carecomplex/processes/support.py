@@ -50,9 +50,14 @@ def support(key, t, kp, per, wk, sv, info, books):
         wk: the ``WorkerTable`` (read: ``skill``, ``burnout``).
         sv: the ``ServiceTable`` (read: ``knowledge``, ``gaming`` and the Kim qualities
             ``thinking``, ``actions``, ``results``).
-        info: information reaching each service this week, (S,) float64.
+        info: information reaching each service this week, (2, S) float64: row 0 for
+            the system, row 1 for an enrolled cohort (``per.programme``).
         books: the week's ``Books`` (ledger, event and service partials added to in the
             persons' chunks; ``wellbeing_sums`` written).
+
+    An enrolled person's whole-person share, information, discharge threshold
+    (eligibility), episode clock and continuity are the cohort's (``kp.cohort_*``);
+    the worker, the service and its Kim qualities are the system's.
     """
     alive, complex_, need, wb = per.alive, per.complex, per.need, books.wellbeing_sums
     n = alive.shape[0]
@@ -86,7 +91,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
     s_thinking, s_actions, s_results = sv.thinking, sv.actions, sv.results
     w_skill, w_burnout, s_knowledge, s_gaming = wk.skill, wk.burnout, sv.knowledge, sv.gaming
     events, sums = books.events, books.service_sums
-    wp = kp.whole_person
+    programme = per.programme
     # Floors of the linear ramps floor + (1 - floor) * x: knowledge -> skill applied,
     # match -> effect, match -> trust building.
     kf, rkf = kp.knowledge_floor, 1.0 - kp.knowledge_floor
@@ -111,6 +116,17 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
         ek_gaming = entity_key(sk_gaming, me, t)
         ek_cont = entity_key(sk_cont, me, t)
         supported = False
+        # The levers for this person: an enrolled cohort's, else the system's.
+        prog = programme[i]
+        if prog:
+            wp, elig, cap, cont = (
+                kp.cohort_whole_person,
+                kp.cohort_eligibility,
+                kp.cohort_episode_cap,
+                kp.cohort_continuity,
+            )
+        else:
+            wp, elig, cap, cont = kp.whole_person, kp.eligibility, kp.episode_cap, kp.continuity
         # In prison an episode closes, unless this spell has in-reach: then it goes on
         # at a share of the contact (``reach`` scales the effect and the hours).
         reach = 1.0
@@ -135,7 +151,7 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             engage = kp.engage_floor + (1.0 - kp.engage_floor) * tau
             # What the worker knows outside the remit: the service's thinking (shared
             # understanding) in place of the raw information, by thinking_match.
-            inf = info[s] + kp.thinking_match * (s_thinking[s] - info[s])
+            inf = info[prog, s] + kp.thinking_match * (s_thinking[s] - info[prog, s])
             remit = slot_remit[i, k]
             sb, sn, nmax, rmax, ntot = 0.0, 0.0, 0.0, 0.0, 0.0
             for d in range(N_DOMAINS):
@@ -194,17 +210,17 @@ def _support_range(lo, hi, c, sk, t, kp, per, wk, sv, info, books):
             # Close: need below threshold (for long enough: a whole-person episode steps
             # down after stable weeks), on the clock, gamed, or dropped out.
             focus = (1.0 - wp) * rmax + wp * nmax
-            thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+            thr = (1.0 - wp) * (elig - kp.discharge_margin) + wp * kp.stable_need
             if focus < thr:
                 slot_stable[i, k] += 1
             else:
                 slot_stable[i, k] = 0
             stable = slot_stable[i, k] >= kp.stable_weeks
-            capped = kp.episode_cap > 0 and slot_weeks[i, k] >= kp.episode_cap
+            capped = cap > 0 and slot_weeks[i, k] >= cap
             gamed = draw_at(ek_gaming, 1 + k) < kp.gaming_closure * s_gaming[s]
             # Without continuity the relationship does not last: the case is closed
             # back to duty (a hand-off) and must be re-referred (no consistent worker).
-            if draw_at(ek_cont, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
+            if draw_at(ek_cont, 1 + k) < (1.0 - cont) * kp.reallocation:
                 slot_service[i, k] = -1
                 handoffs[i] += 1
                 events[c, EV_HANDOFF, g] += 1

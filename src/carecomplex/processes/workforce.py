@@ -43,6 +43,10 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
     any order) or update each person's own episodes, so results do not depend on the
     thread count.
 
+    An enrolled person (``per.programme``) loses trust on a leaver's hand-over at the
+    cohort's continuity (a known colleague steps in); capacity (``caseload_factor``)
+    and burnout (target strain, friction) are the posts' and stay the system's.
+
     Args:
         key: hashed root seed, uint64.
         t: step index.
@@ -61,6 +65,7 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
     # tuple's array inside a prange body can be lost (numba #5872, #7135).
     slot_service, slot_worker, slot_trust = per.slot_service, per.slot_worker, per.slot_trust
     alive, handoffs, complex_, need = per.alive, per.handoffs, per.complex, per.need
+    programme = per.programme
     w_service, w_uid, w_caseload, w_skill = wk.service, wk.uid, wk.caseload, wk.skill
     w_burnout, w_tenure, w_tolerance = wk.burnout, wk.tenure, wk.tolerance
     s_load, s_knowledge, s_capacity, events = sv.load, sv.knowledge, sv.capacity, books.events
@@ -111,6 +116,7 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
             w_skill[w] += kp.skill_growth * (1.0 - w_skill[w]) * kn
     # A known colleague (continuity) softens the loss of trust when a worker leaves.
     loss = kp.trust_erode * (1.0 - kp.colleague_cover * kp.continuity)
+    cohort_loss = kp.trust_erode * (1.0 - kp.colleague_cover * kp.cohort_continuity)
     n_groups = events.shape[2]
     lost = np.zeros((WF_BLOCKS, n_groups), dtype=np.int64)
     for b in nb.prange(WF_BLOCKS):
@@ -118,7 +124,7 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
         for i in range(lo, hi):
             for k in range(SLOTS):
                 if slot_service[i, k] >= 0 and left[slot_worker[i, k]] == 1 and alive[i] == 1:
-                    slot_trust[i, k] *= 1.0 - loss
+                    slot_trust[i, k] *= 1.0 - (cohort_loss if programme[i] else loss)
                     handoffs[i] += 1
                     lost[b, complex_[i]] += 1
     for b in range(WF_BLOCKS):
@@ -136,7 +142,7 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
 
 
 @nb.njit(cache=True)
-def charge_posts(per, wk, books, programme) -> None:
+def charge_posts(per, wk, books, programme, cohort_programme) -> None:
     """Charge the week's staff posts and programme cost (end of step 6, serial, exact).
 
     Every post costs ``books.pence[I_STAFF]`` a week whatever its caseload. A post's
@@ -144,25 +150,35 @@ def charge_posts(per, wk, books, programme) -> None:
     one penny each to its first holders in person order), as item STAFF. The cost of a
     post holding nobody is idle capacity, item IDLE_STAFF: charged to the ledger, not to
     a person, split between the groups by the persons alive in each. ``programme``
-    pence (item PROGRAMME) are shared equally by the complex-needs persons alive (all
-    persons alive when there are none; nothing is charged when nobody is alive).
+    pence (item PROGRAMME, the system's) are shared equally by the complex-needs persons
+    alive outside an enrolled cohort (all persons alive outside it when there are none;
+    when everybody alive is enrolled, as if nobody were; nothing is charged when nobody
+    is alive). ``cohort_programme`` pence (item PROGRAMME, a cohort programme's) are
+    shared equally by the enrolled persons alive (``per.programme``).
 
     Args:
         per: the ``PersonTable`` (``cost`` in place).
         wk: the ``WorkerTable`` (read: ``service`` for the number of posts).
         books: the week's ``Books`` (chunk 0 of ``ledger``).
-        programme: the week's programme cost in pence, int64.
+        programme: the week's programme cost of the system in pence, int64.
+        cohort_programme: the week's programme cost of an enrolled cohort in pence, int64.
     """
     slot_service, slot_worker = per.slot_service, per.slot_worker
-    alive, complex_, cost = per.alive, per.complex, per.cost
+    alive, complex_, cost, enrolled = per.alive, per.complex, per.cost, per.programme
     pence, holder, ledger = books.pence, books.holder, books.ledger
     n, n_posts, n_groups = slot_service.shape[0], wk.service.shape[0], ledger.shape[2]
     post = pence[I_STAFF]
     held = np.zeros(n_posts, dtype=np.int64)
     by_group = np.zeros(n_groups, dtype=np.int64)
+    rest = np.zeros(n_groups, dtype=np.int64)  # alive and not enrolled
+    cohort = np.zeros(n_groups, dtype=np.int64)  # alive and enrolled
     for i in range(n):
         if alive[i] == 1:
             by_group[complex_[i]] += 1
+            if enrolled[i]:
+                cohort[complex_[i]] += 1
+            else:
+                rest[complex_[i]] += 1
         for k in range(SLOTS):
             if slot_service[i, k] >= 0:
                 held[slot_worker[i, k]] += 1
@@ -184,22 +200,40 @@ def charge_posts(per, wk, books, programme) -> None:
         if held[w] == 0:
             idle += post
     _split(idle, by_group, ledger, I_IDLE)
-    # The programme's cohort: complex-needs persons alive (else everybody alive).
-    cohort = by_group[COMPLEX]
-    if cohort == 0:
-        cohort = by_group.sum()
-    if cohort == 0 or programme <= 0:
+    if rest.sum() > 0:
+        _share(programme, rest, 0, False, True, per, books)
+    else:  # everybody alive is enrolled (or nobody is alive)
+        _share(programme, by_group, 0, True, True, per, books)
+    _share(cohort_programme, cohort, 1, False, False, per, books)
+
+
+@nb.njit(cache=True)
+def _share(amount, pool, side, either, complex_first, per, books) -> None:
+    """``amount`` pence of item PROGRAMME shared equally by persons alive of ``pool``.
+
+    ``pool``: those persons per group; ``side``: 0 not enrolled, 1 enrolled (``either``:
+    both). With ``complex_first``, only the complex-needs persons pay when there are
+    any. The remainder goes one penny each to the first payers in person order.
+    """
+    m = pool[COMPLEX] if complex_first else 0
+    only_complex = m > 0
+    if m == 0:
+        m = pool.sum()
+    if m == 0 or amount <= 0:
         return
-    only_complex = by_group[COMPLEX] > 0
-    share, rest = programme // cohort, programme % cohort
-    h_prog, got = holder[I_PROG], 0
-    for i in range(n):
+    alive, complex_, cost, enrolled = per.alive, per.complex, per.cost, per.programme
+    ledger = books.ledger
+    share, rest = amount // m, amount % m
+    h_prog, got = books.holder[I_PROG], 0
+    for i in range(alive.shape[0]):
         if alive[i] == 0 or (only_complex and complex_[i] != COMPLEX):
             continue
-        amount = share + (1 if got < rest else 0)
+        if not either and enrolled[i] != side:
+            continue
+        pay = share + (1 if got < rest else 0)
         got += 1
-        cost[i, h_prog] += amount
-        ledger[0, I_PROG, complex_[i]] += amount
+        cost[i, h_prog] += pay
+        ledger[0, I_PROG, complex_[i]] += pay
 
 
 @nb.njit(cache=True)

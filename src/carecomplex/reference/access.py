@@ -6,6 +6,7 @@ import numpy as np
 
 from carecomplex.costs import Item
 from carecomplex.processes.common import KP, REREFERRAL
+from carecomplex.reference.cohort import lever
 from carecomplex.reference.common import F64, bits, charge, count, draw1, flat, n_high
 from carecomplex.rng import Stream
 from carecomplex.state import N_DOMAINS, SLOTS, Event
@@ -18,7 +19,8 @@ def access(key, t, kp: KP, per, wk, sv, info, books, scratch=None) -> None:
     their highest uncovered need). Then applicants are served one by one, longest
     waiting first (blended with weighted need by ``need_priority``), ties broken by a
     priority draw lowered for complex cases by the service's gaming. All counts and pence
-    go into chunk 0. ``scratch`` is not needed.
+    go into chunk 0. ``scratch`` is not needed. An enrolled person's continuity, need
+    priority, information and eligibility are the cohort's (``reference.cohort``).
     """
     a = flat(key=key, t=t, kp=kp, per=per, wk=wk, sv=sv, info=info, books=books)
     sv.queue[:] = 0
@@ -80,7 +82,9 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
         if not covered:
             d = ws
     held = np.flatnonzero(a.slot_service[i] >= 0)
-    if len(held) and draw1(a.key, Stream.CONTINUITY, a.pid[i], a.t) < kp.continuity:
+    mine = a.programme[i] == 1
+    continuity = lever(kp, mine, "continuity")
+    if len(held) and draw1(a.key, Stream.CONTINUITY, a.pid[i], a.t) < continuity:
         a.slot_remit[i, held[0]] |= 1 << d  # the known worker takes the need on
         _leave_queue(a, i)
         return None
@@ -95,20 +99,22 @@ def _seeks_help(a, i: int) -> tuple[float, int, int] | None:
     for v in x:  # in domain order, as the kernel adds
         total += float(v)
     urgency = total * (1.0 + kp.complexity_weight * high / kp.full_complexity)
-    waited = (1.0 - kp.need_priority) * int(a.wait_weeks[i])
-    served_by_need = kp.need_priority * kp.priority_scale * urgency
+    need_priority = lever(kp, mine, "need_priority")
+    waited = (1.0 - need_priority) * int(a.wait_weeks[i])
+    served_by_need = need_priority * kp.priority_scale * urgency
     return waited + served_by_need + u - gaming, i, d
 
 
-def threshold_in_force(kp: KP, load: int, capacity: int) -> float:
+def threshold_in_force(kp: KP, eligibility: float, load: int, capacity: int) -> float:
     """Eligibility threshold in force at a service with ``load`` of ``capacity`` held.
 
     Eligibility rations capacity: the threshold rises linearly from the seeking
-    threshold (an idle service) to the stated eligibility at ``ration_fill`` utilisation.
+    threshold (an idle service) to the stated ``eligibility`` (the applicant's) at
+    ``ration_fill`` utilisation.
     """
-    lo = min(kp.seek_threshold, kp.eligibility)
+    lo = min(kp.seek_threshold, eligibility)
     fill = min(1.0, load / (kp.ration_fill * max(1, capacity)))
-    return lo + (kp.eligibility - lo) * fill
+    return lo + (eligibility - lo) * fill
 
 
 def _apply(a, i: int, s: int) -> None:
@@ -135,6 +141,7 @@ def _assess(a, i: int, s: int, g: int) -> bool:
         True if the application goes on to the capacity check, False if rejected.
     """
     kp, me = a.kp, a.pid[i]
+    mine = a.programme[i] == 1
     count(a, 0, Event.APPLICATION, g)
     if (a.slot_service[i] >= 0).any():  # held by another service: a hand-off
         a.handoffs[i] += 1
@@ -143,7 +150,7 @@ def _assess(a, i: int, s: int, g: int) -> bool:
     rereferral = bool(a.assessed[i] & REREFERRAL)
     a.assessed[i] &= ~REREFERRAL
     if a.assessed[i] == 1:
-        shared = draw1(a.key, Stream.ASSESS, me, a.t) < a.info[s]  # the record travels
+        shared = draw1(a.key, Stream.ASSESS, me, a.t) < a.info[int(mine), s]  # record travels
         if not shared:
             charge(a, i, Item.REASSESSMENT, 1.0, g, 0)
             count(a, 0, Event.REASSESSMENT, g)
@@ -155,7 +162,8 @@ def _assess(a, i: int, s: int, g: int) -> bool:
     x = a.need[i].astype(F64)
     skim = kp.skim * float(a.s_gaming[s]) * n_high(x, kp.gaming_high_need) / kp.full_complexity
     skimmed = draw1(a.key, Stream.GAMING, me, a.t, 0) < skim
-    threshold = threshold_in_force(kp, int(a.s_load[s]), int(a.s_capacity[s]))
+    elig = lever(kp, mine, "eligibility")
+    threshold = threshold_in_force(kp, elig, int(a.s_load[s]), int(a.s_capacity[s]))
     eligible = rereferral or x[s] >= threshold
     if eligible and (rereferral or not skimmed):
         return True

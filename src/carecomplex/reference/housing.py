@@ -8,6 +8,7 @@ import numpy as np
 
 from carecomplex.costs import Item
 from carecomplex.processes.common import KP
+from carecomplex.reference.cohort import lever
 from carecomplex.reference.common import charge, chunk_index, clip, count, draw1, flat
 from carecomplex.rng import Stream
 from carecomplex.state import Domain, Event, Tenancy, TreatmentState
@@ -25,16 +26,18 @@ def housing(key, t, kp: KP, per, sv, books) -> None:
     person in emergency accommodation may be placed by the housing service or flagged
     for a Housing First tenancy; treatment moves between its states. Then the pot
     accrues and buys the flagged purchases in person order while it covers the price.
+    An enrolled person's flexible budget is the cohort's, in the purchase draws and in
+    the pot's accrual for them.
     """
     a = flat(key=key, t=t, kp=kp, per=per, sv=sv, books=books)
     chunk = chunk_index(len(per.pid))
     wants: list[tuple[int, bool, bool]] = []
-    members = 0
+    members = [0, 0]  # complex-needs persons alive: not enrolled, enrolled
     for i in range(len(per.pid)):
         if per.alive[i] == 0:
             continue
         g, c = int(per.complex[i]), int(chunk[i])
-        members += g
+        members[int(per.programme[i])] += g
         held = per.slot_service[i] >= 0
         tmax = float(per.slot_trust[i][held].astype(np.float64).max(initial=0.0))
         at_house = bool((per.slot_service[i][held] == Domain.HOUSING).any())
@@ -87,10 +90,11 @@ def _tenancy(a, i: int, g: int, c: int, tmax: float, at_house: bool, held: bool)
     if at_house and draw1(a.key, Stream.TENANCY, me, t, 0) < kp.housing_placement_rate:
         _start(a, i, g, c, Tenancy.ORDINARY)
         return False
+    budget = lever(kp, a.programme[i] == 1, "flexible_budget")
     return (
         held
-        and kp.flexible_budget > 0.0
-        and draw1(a.key, Stream.BUDGET, me, t, 0) < kp.housing_purchase_rate * kp.flexible_budget
+        and budget > 0.0
+        and draw1(a.key, Stream.BUDGET, me, t, 0) < kp.housing_purchase_rate * budget
     )
 
 
@@ -126,10 +130,10 @@ def _treatment(a, i: int, g: int, c: int, tmax: float, remit_subst: bool) -> boo
         if u(1) < kp.treatment_start_rate:
             a.treatment[i], a.treatment_weeks[i] = TreatmentState.IN_TREATMENT, 0
         else:
+            budget = lever(kp, a.programme[i] == 1, "flexible_budget")
             return (
-                kp.flexible_budget > 0.0
-                and draw1(a.key, Stream.BUDGET, me, t, 1)
-                < kp.treatment_purchase_rate * kp.flexible_budget
+                budget > 0.0
+                and draw1(a.key, Stream.BUDGET, me, t, 1) < kp.treatment_purchase_rate * budget
             )
     elif s == TreatmentState.IN_TREATMENT:
         charge(a, i, Item.TREATMENT, 1.0, g, c)
@@ -148,11 +152,18 @@ def _treatment(a, i: int, g: int, c: int, tmax: float, remit_subst: bool) -> boo
     return False
 
 
-def _buy(a, wants: list[tuple[int, bool, bool]], members: int, chunk: np.ndarray) -> None:
-    """The pot accrues (capped at ``carry_weeks`` of accrual), then buys in person order."""
+def _buy(a, wants: list[tuple[int, bool, bool]], members: list[int], chunk: np.ndarray) -> None:
+    """The pot accrues (capped at ``carry_weeks`` of accrual), then buys in person order.
+
+    It accrues per complex-needs person alive at the flexible budget of that person's
+    levers: ``members`` counts them, not enrolled and enrolled.
+    """
     kp = a.kp
-    per_week = kp.housing_budget_per_person / WEEKS_PER_YEAR * kp.flexible_budget
-    accrual = round(PENCE * per_week * members)
+    pence = 0.0
+    for m, budget in zip(members, (kp.flexible_budget, kp.cohort_flexible_budget), strict=True):
+        if m:
+            pence += PENCE * (kp.housing_budget_per_person / WEEKS_PER_YEAR * budget) * m
+    accrual = round(pence)
     cap = round(accrual * kp.housing_carry_weeks)
     a.s_budget_pot[0] = min(int(a.s_budget_pot[0]) + accrual, cap)
     for i, hf, start in wants:

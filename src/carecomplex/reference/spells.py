@@ -80,7 +80,8 @@ def custody(a, i: int, g: int, c: int, u_prison: float) -> None:
         a.sentence[i] = SHORT if short else LONG
         mean = kp.short_served_weeks if short else kp.long_served_weeks
         a.prison_weeks[i] = geometric(draw1(a.key, Stream.SENTENCE, me, t, 1), mean)
-        a.in_reach[i] = int(draw1(a.key, Stream.IN_REACH, me, t, 0) < kp.in_reach)
+        reach = kp.cohort_in_reach if a.programme[i] == 1 else kp.in_reach  # a cohort's
+        a.in_reach[i] = int(draw1(a.key, Stream.IN_REACH, me, t, 0) < reach)
 
 
 def release(a, i: int, g: int, c: int) -> None:

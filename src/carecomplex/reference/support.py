@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from carecomplex.processes.common import KP, REREFERRAL
+from carecomplex.reference.cohort import lever
 from carecomplex.reference.common import F64, bits, chunk_index, clip, count, draw1, flat
 from carecomplex.reference.observation import wellbeing_sums
 from carecomplex.rng import Stream
@@ -17,6 +18,8 @@ def support(key, t, kp: KP, per, wk, sv, info, books) -> None:
     Person by person, episode by episode (slot order): a contact reduces need, trust
     moves, and the episode may close. Counts, pence
     and per-service sums go into the person's chunk. Then the week's wellbeing sums.
+    An enrolled person's whole-person share, information, eligibility, episode clock
+    and continuity are the cohort's (``reference.cohort``).
     """
     a = flat(key=key, t=t, kp=kp, per=per, wk=wk, sv=sv, info=info, books=books)
     chunk = chunk_index(len(per.pid))
@@ -68,10 +71,11 @@ def _contact(a, i: int, k: int, s: int, x: np.ndarray, tau: float) -> tuple[floa
     remit a worker knows what is shared between services or disclosed to them in trust.
     Match is the overlap of the effort's spread with the spread of actual need.
     """
-    kp, wp, w = a.kp, a.kp.whole_person, int(a.slot_worker[i, k])
+    mine = a.programme[i] == 1
+    kp, wp, w = a.kp, lever(a.kp, mine, "whole_person"), int(a.slot_worker[i, k])
     skill = float(a.w_skill[w]) * (1.0 - kp.burnout_skill_loss * float(a.w_burnout[w]))
     skill *= kp.knowledge_floor + (1.0 - kp.knowledge_floor) * float(a.s_knowledge[s])
-    info = float(a.info[s])
+    info = float(a.info[int(mine), s])
     info += kp.thinking_match * (float(a.s_thinking[s]) - info)  # shared understanding
     in_remit = bits(a.slot_remit[i, k])
     base = np.where(in_remit, x, 0.0)
@@ -101,18 +105,21 @@ def _close(a, i: int, k: int, s: int, g: int, c: int, x: np.ndarray, tau: float)
     threshold, on the clock (episode cap) or by gaming; closing with need left marks
     the person for re-referral.
     """
-    kp, wp, me, t = a.kp, a.kp.whole_person, a.pid[i], a.t
+    mine = a.programme[i] == 1
+    kp, wp, me, t = a.kp, lever(a.kp, mine, "whole_person"), a.pid[i], a.t
     in_remit = bits(a.slot_remit[i, k])
     focus = (1.0 - wp) * float(np.max(x, where=in_remit, initial=0.0)) + wp * float(x.max())
-    thr = (1.0 - wp) * (kp.eligibility - kp.discharge_margin) + wp * kp.stable_need
+    thr = (1.0 - wp) * (lever(kp, mine, "eligibility") - kp.discharge_margin) + wp * kp.stable_need
     need_left = focus >= thr
     # Step-down: stable (below the threshold) for capacity.stable_weeks
     # consecutive weeks.
     a.slot_stable[i, k] = 0 if need_left else a.slot_stable[i, k] + 1
     stable = a.slot_stable[i, k] >= kp.stable_weeks
-    capped = kp.episode_cap > 0 and a.slot_weeks[i, k] >= kp.episode_cap
+    cap = lever(kp, mine, "episode_cap")
+    capped = cap > 0 and a.slot_weeks[i, k] >= cap
     gamed = draw1(a.key, Stream.GAMING, me, t, 1 + k) < kp.gaming_closure * float(a.s_gaming[s])
-    if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - kp.continuity) * kp.reallocation:
+    continuity = lever(kp, mine, "continuity")
+    if draw1(a.key, Stream.CONTINUITY, me, t, 1 + k) < (1.0 - continuity) * kp.reallocation:
         a.slot_service[i, k] = -1  # back to duty: a hand-off, to be re-referred
         a.handoffs[i] += 1
         count(a, c, Event.HANDOFF, g)

@@ -52,9 +52,12 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     wk.burnout[left] = 0.0
     wk.tenure[left] = 0
     # A known colleague (continuity) softens the loss of trust when a worker leaves.
-    loss = kp.trust_erode * (1.0 - kp.colleague_cover * kp.continuity)
+    # An enrolled person's colleague cover is the cohort's continuity.
+    continuity = np.where(per.programme == 1, kp.cohort_continuity, kp.continuity)
+    loss = kp.trust_erode * (1.0 - kp.colleague_cover * continuity)  # per person
     hit = held & left[np.where(held, per.slot_worker, 0)] & (per.alive[:, None] == 1)
-    per.slot_trust[hit] = per.slot_trust[hit].astype(F64) * (1.0 - loss)
+    loss_k = np.broadcast_to(loss[:, None], hit.shape)
+    per.slot_trust[hit] = per.slot_trust[hit].astype(F64) * (1.0 - loss_k[hit])
     lost = hit.sum(axis=1)
     per.handoffs[:] += lost
     events = books.events
@@ -64,13 +67,15 @@ def workforce(key, t, kp: KP, next_uid, per, wk, sv, books) -> int:
     return int(next_uid + left.sum())
 
 
-def charge_posts(per, wk, books, programme) -> None:
+def charge_posts(per, wk, books, programme, cohort_programme) -> None:
     """Twin of :func:`carecomplex.processes.workforce.charge_posts` (same arguments, in place).
 
     Each post's weekly cost is split equally over the episodes it holds (the remainder
     a penny each to its first holders in person order); posts holding nobody are idle
-    capacity, in the ledger by the groups' persons alive; the programme's pence are
-    split equally over the complex-needs persons alive (else all alive).
+    capacity, in the ledger by the groups' persons alive; the system's programme pence
+    are split equally over the complex-needs persons alive outside an enrolled cohort
+    (else all alive outside it; if everybody alive is enrolled, as if nobody were); the
+    cohort's over the enrolled persons alive.
     """
     pence, ledger = books.pence, books.ledger
     n_groups = ledger.shape[2]
@@ -100,16 +105,23 @@ def charge_posts(per, wk, books, programme) -> None:
         parts = [idle * int(by_group[g]) // total for g in range(n_groups - 1)]
         parts.append(idle - sum(parts))
         ledger[0, Item.IDLE_STAFF] += np.array(parts, dtype=np.int64)
-    cohort = alive & (per.complex == Group.COMPLEX)
-    if not cohort.any():
-        cohort = alive
-    m = int(cohort.sum())
-    if m == 0 or programme <= 0:
+    enrolled = per.programme == 1
+    outside = alive & ~enrolled
+    payers = outside if outside.any() else alive
+    complex_payers = payers & (per.complex == Group.COMPLEX)
+    _share(per, books, programme, complex_payers if complex_payers.any() else payers)
+    _share(per, books, cohort_programme, alive & enrolled)
+
+
+def _share(per, books, pence: int, payers: np.ndarray) -> None:
+    """``pence`` of item PROGRAMME split equally over ``payers`` (first ones a penny more)."""
+    m = int(payers.sum())
+    if m == 0 or pence <= 0:
         return
-    who = np.flatnonzero(cohort)
-    amount = np.full(m, programme // m, dtype=np.int64)
-    amount[: programme % m] += 1
+    who = np.flatnonzero(payers)
+    amount = np.full(m, pence // m, dtype=np.int64)
+    amount[: pence % m] += 1
     per.cost[who, books.holder[Item.PROGRAMME]] += amount
-    ledger[0, Item.PROGRAMME] += np.bincount(
-        per.complex[who].astype(np.int64), weights=amount, minlength=n_groups
+    books.ledger[0, Item.PROGRAMME] += np.bincount(
+        per.complex[who].astype(np.int64), weights=amount, minlength=books.ledger.shape[2]
     ).astype(np.int64)
