@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fill Solara's CDN proxy cache from npm tarballs, so the web UI works without internet
 # (solara serves its front end by proxying cdn.jsdelivr.net, a mirror of npm packages;
-# shared/research/mesa.md section 2.4). Usage: scripts/solara-assets.sh [CACHE_DIR]
+# found by probing the server with the network off). Usage: scripts/solara-assets.sh [CACHE_DIR]
 # then run with SOLARA_ASSETS_PROXY_CACHE_DIR=CACHE_DIR. The versions are the ones
 # solara 1.64.1 asks for; after upgrading solara, grep the server log for
 # "Could not load URL" to find the new set.
