@@ -207,11 +207,16 @@ def fig_screen(r: ClaimResult) -> bytes | None:
             )
     ax.axvline(r.effect.mean, color="black", lw=1)
     ax.axvline(c.bound, color="black", ls="--", lw=1)
+    xs = [c.bound, r.effect.mean, *(x.effect.mean for x in r.screen)]
+    xs = [x for x in xs if math.isfinite(x)]
+    if xs:  # room for the labels at both ends of the bars
+        pad = 0.15 * ((max(xs) - min(xs)) or abs(max(xs)) or 1.0)
+        ax.set_xlim(min(xs) - pad, max(xs) + pad)
     unit = _money(r)
     ax.xaxis.set_major_locator(plt.MaxNLocator(6))
     ax.xaxis.set_major_formatter(lambda v, _pos, unit=unit: fmt(v, unit))
     ax.set_yticks(range(len(keys)), keys)
-    ax.invert_yaxis()
+    ax.set_ylim(len(keys) - 0.4, -0.6)  # first row on top, room for the labels
     ax.set_xlabel(f"mean effect ({effect_unit(r)}); * = verdict changes; colour = verdict there")
     ax.set_title(
         f"{c.id}: sensitivity screen (one at a time, {c.screen_seeds} paired seeds)",
