@@ -23,20 +23,13 @@ from carecomplex.costs import Item, item_holders
 from carecomplex.model import CareModel
 from carecomplex.params import Params
 from carecomplex.processes import workforce
+from carecomplex.processes.common import COHORT_LEVERS
 from carecomplex.regimes import lever_change, levers_at, relational
 from carecomplex.scenarios import load
 from carecomplex.state import Event, Group, Journey
 
 # The levers only ever read person by person (docs/ODD.md, "A programme for a cohort").
-PERSON_LEVERS = (
-    "episode_cap",
-    "eligibility",
-    "continuity",
-    "whole_person",
-    "flexible_budget",
-    "in_reach",
-    "need_priority",
-)
+PERSON_LEVERS = COHORT_LEVERS
 CRISES = [Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH]
 PROGRAMME_HOLDER = int(item_holders()[Item.PROGRAMME])
 # What a different programme cost changes: the ledger, the persons' accounts (and the

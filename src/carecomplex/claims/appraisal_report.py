@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,29 +17,12 @@ import numpy as np
 
 from carecomplex.claims.appraisal import ECONOMIC, GRADES, OB_STATUS, AppraisalResult
 from carecomplex.claims.numbers import fmt
+from carecomplex.claims.numbers import plt as _plt
+from carecomplex.claims.numbers import png as _png
 from carecomplex.stats import Estimate
 
 if TYPE_CHECKING:
     from carecomplex.claims.verdict import ClaimResult
-
-
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {"figure.dpi": 110, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    )
-    return plt
-
-
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
 
 
 def _iv(e: Estimate) -> str:

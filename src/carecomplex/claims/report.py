@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,32 +20,16 @@ import numpy as np
 from carecomplex.claims import cohorts
 from carecomplex.claims.appraisal_report import appraisal_columns, appraisal_rows, fig_appraisal
 from carecomplex.claims.footing import implied_change
+from carecomplex.claims.numbers import fmt
+from carecomplex.claims.numbers import plt as _plt
+from carecomplex.claims.numbers import png as _png
 from carecomplex.claims.observed import observed_rows, series
 from carecomplex.claims.spec import METRICS, arms
-from carecomplex.claims.verdict import ClaimResult, effect_of, fmt, holds, rate
+from carecomplex.claims.verdict import ClaimResult, effect_of, holds, rate
 from carecomplex.stats import Estimate
 
 VERDICT_COLOUR = {"supported": "#1b7837", "not supported": "#b2182b", "inconclusive": "#b8860b"}
 ARM_COLOUR = {"baseline": "#4d4d4d", "intervention": "#2166ac"}
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {"figure.dpi": 110, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    )
-    return plt
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
 
 
 def effect_unit(r: ClaimResult) -> str:

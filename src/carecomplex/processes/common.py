@@ -181,6 +181,17 @@ def _same(group: str, names: str) -> dict[str, tuple[str, str]]:
     return {name: (group, name) for name in names.split()}
 
 
+COHORT_LEVERS = (
+    "episode_cap",
+    "eligibility",
+    "continuity",
+    "whole_person",
+    "flexible_budget",
+    "in_reach",
+    "need_priority",
+)
+"""The levers read person by person, so an enrolled cohort can have its own (``cohort_*``)."""
+
 # Where each KP field comes from: (group, attribute). Groups are the parameter groups of
 # carecomplex.params.Params, "levers" (the week's RegimeLevers), "cohort" (the enrolled
 # cohort's RegimeLevers this week; the system's when there is no cohort) and "week"
@@ -279,18 +290,7 @@ KP_SOURCES: dict[str, tuple[str, str]] = {
     "results_trust": ("trust", "results_trust"),
     "complexity_weight": ("workforce", "complexity_weight"),
     # An enrolled cohort's levers (group "cohort": the cohort's RegimeLevers this week).
-    **{
-        f"cohort_{a}": ("cohort", a)
-        for a in [
-            "episode_cap",
-            "eligibility",
-            "continuity",
-            "whole_person",
-            "flexible_budget",
-            "in_reach",
-            "need_priority",
-        ]
-    },
+    **{f"cohort_{a}": ("cohort", a) for a in COHORT_LEVERS},
 }
 
 # Integer constants as plain ints so numba treats them as compile-time literals.
