@@ -553,3 +553,17 @@ def test_any_mutated_file_loads_or_is_refused_in_one_line(kind, line, value):
             )
         except InputError as e:
             assert "\n" not in str(e) and str(path) in str(e), str(e)
+
+
+def test_a_missing_priors_file_is_named_with_the_targets_file(tmp_path: Path) -> None:
+    """Found by the fuzz above in a newcomer's run: ``priors = "0"`` gave an error naming
+    only the missing file, not the targets file and key that named it."""
+    import re
+
+    text = re.sub(r"(?m)^priors = .*$", 'priors = "0"', targets.default_path().read_text())
+    path = tmp_path / "targets.toml"
+    path.write_text(text)
+    with pytest.raises(targets.CalibrationError) as err:
+        targets.load(path)
+    assert str(err.value).startswith(f"{path}: priors: no priors file")
+    assert "\n" not in str(err.value)

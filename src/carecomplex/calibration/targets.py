@@ -363,6 +363,8 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
     if short:
         raise CalibrationError.at(path, "simulation.years", short)
     ppath = Path(priors) if priors is not None else path.parent / _str(path, data, "priors", "")
+    if priors is None and not ppath.is_file():  # the targets file names it: say where
+        raise CalibrationError.at(path, "priors", f"no priors file {str(ppath)!r}")
     return Targets(
         name=_str(path, data, "name", "", path.stem),
         description=_str(path, data, "description", "", ""),
