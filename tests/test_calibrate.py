@@ -565,5 +565,5 @@ def test_a_missing_priors_file_is_named_with_the_targets_file(tmp_path: Path) ->
     path.write_text(text)
     with pytest.raises(targets.CalibrationError) as err:
         targets.load(path)
-    assert str(err.value).startswith(f"{path}: priors: no priors file")
+    assert str(err.value) == f"{path}: priors: {tmp_path / '0'}: file not found"
     assert "\n" not in str(err.value)

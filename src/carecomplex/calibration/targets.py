@@ -364,7 +364,7 @@ def load(ref: str | Path, priors: str | Path | None = None) -> Targets:
         raise CalibrationError.at(path, "simulation.years", short)
     ppath = Path(priors) if priors is not None else path.parent / _str(path, data, "priors", "")
     if priors is None and not ppath.is_file():  # the targets file names it: say where
-        raise CalibrationError.at(path, "priors", f"no priors file {str(ppath)!r}")
+        raise CalibrationError.at(path, "priors", f"{ppath}: file not found")
     return Targets(
         name=_str(path, data, "name", "", path.stem),
         description=_str(path, data, "description", "", ""),
