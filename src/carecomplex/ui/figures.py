@@ -14,15 +14,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
-from carecomplex.costs import Holder, item_holders
+from carecomplex.costs import Holder
 from carecomplex.state import SERVICE_FIELDS, Domain, Event, Group
+from carecomplex.ui.numbers import CRISES, HOLDER_LABELS, KIM, compare_rows, headline
 from carecomplex.ui.session import Arm, Session
 
+__all__ = ["compare_rows", "headline"]
+
 COLORS = ("#d95f02", "#1b9e77")  # arm A, arm B
-HOLDER = item_holders()
-HOLDER_LABELS = [h.name.replace("_", " ").lower() for h in Holder]
-CRISES = (Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH)
-KIM = ("relationships", "thinking", "actions", "results")
 SPC_SERIES = {
     "A&E attendances (crisis)": ("event", Event.CRISIS_AE),
     "Emergency admissions (crisis)": ("event", Event.CRISIS_ADMISSION),
@@ -46,40 +45,6 @@ def _weeks(ax, fontsize: float | None = None) -> None:
     lo, hi = ax.get_xlim()
     if hi - lo < 1:
         ax.set_xlim(0, 1)
-
-
-def _rate(num: float, den: float) -> float:
-    return float(num / den) if den else float("nan")
-
-
-def headline(arm: Arm) -> dict[str, float]:
-    """Outcomes so far (measured weeks run), per person-year."""
-    m = arm.model
-    w = max(0, min(m.week, m.n_weeks))
-    ev = m.events[:w].sum(axis=0).astype(np.float64)
-    led = m.ledger[:w].sum(axis=0).astype(np.float64) / 100.0  # pounds (item, group)
-    cx, al = [Group.COMPLEX], [Group.OTHER, Group.COMPLEX]
-    py_cx = ev[Event.ALIVE, cx].sum() / 52.0
-    py_all = ev[Event.ALIVE, al].sum() / 52.0
-    out = {"Cost per person-year, complex needs (£)": _rate(led[:, cx].sum(), py_cx)}
-    for h, label in zip(Holder, HOLDER_LABELS, strict=True):
-        out[f"  {label} (£)"] = _rate(led[h == HOLDER][:, cx].sum(), py_cx)
-    out["Cost per person-year, everyone (£)"] = _rate(led.sum(), py_all)
-    wb = m.wellbeing[:w, Group.COMPLEX]
-    alive = m.events[:w, Event.ALIVE, Group.COMPLEX].astype(np.float64)
-    out["Wellbeing, complex needs (0-1)"] = _rate(np.nansum(wb * alive), alive.sum())
-    out["Crises per person-year, complex"] = _rate(ev[list(CRISES)][:, cx].sum(), py_cx)
-    out["Deaths per 100 person-years, complex"] = 100 * _rate(ev[Event.DEATH, cx].sum(), py_cx)
-    out["Deaths so far, everyone"] = float(ev[Event.DEATH, al].sum())
-    out["Hand-offs per person-year, everyone"] = _rate(ev[Event.HANDOFF, al].sum(), py_all)
-    out["Rejections per person-year, everyone"] = _rate(ev[Event.REJECTION, al].sum(), py_all)
-    return out
-
-
-def compare_rows(s: Session) -> list[dict[str, object]]:
-    """One row per outcome: A, B and B - A."""
-    a, b = (headline(arm) for arm in s.arms)
-    return [{"outcome": k, "A": a[k], "B": b[k], "B - A": b[k] - a[k]} for k in a]
 
 
 def _running(arm: Arm) -> dict[str, np.ndarray]:
