@@ -36,7 +36,28 @@ CHROME_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DRAWN = "() => [...document.querySelectorAll('img')].filter(i => i.naturalWidth > 200).length"
+# Charts of the open view that ECharts has drawn (chart.vue sets data-tick when drawn).
+DRAWN = "() => [...document.querySelectorAll('.cc-view .cc-chart')].filter(c => +c.dataset.tick >= 0).length"
+# Click Step and time, in the page, until every chart of the open view shows the new tick.
+CLICK_TO_DRAWN = """() => new Promise((resolve, reject) => {
+  const charts = () => [...document.querySelectorAll('.cc-view .cc-chart')];
+  const target = Math.max(...charts().map(c => +c.dataset.tick)) + 1;
+  const button = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'STEP');
+  let t0 = null;
+  const start = () => {  // once Step is enabled (the last step has finished)
+    if (button.disabled) return requestAnimationFrame(start);
+    t0 = performance.now();
+    button.click();
+    requestAnimationFrame(poll);
+  };
+  const poll = () => {
+    const cs = charts();
+    if (cs.length && cs.every(c => +c.dataset.tick >= target)) resolve(performance.now() - t0);
+    else if (performance.now() - t0 > 60000) reject(new Error('not drawn in 60 s'));
+    else requestAnimationFrame(poll);
+  };
+  start();
+})"""
 
 
 @dataclass(frozen=True)
@@ -117,8 +138,21 @@ def open_session(browser: Any, url: str) -> tuple[Any, Any]:
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
-    page.wait_for_function(f"({DRAWN})() >= 1")
+    page.locator(".cc-status").wait_for()
+    open_tab(page, "Compare")
     return ctx, page
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Open a view's tab; for a view with charts, wait until they are drawn."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    slug = name.lower().replace(" ", "-")
+    page.locator(f".cc-{slug}").wait_for()
+    if page.locator(f".cc-{slug} .cc-chart").count():
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('.cc-{slug} .cc-chart')]"
+            ".every(c => +c.dataset.tick >= 0)"
+        )
 
 
 def status(page: Any) -> str:

@@ -1,9 +1,10 @@
 """The carecomplex web UI: ``carecomplex ui`` or ``solara run carecomplex.ui.app``.
 
 Each browser session builds its own :class:`~carecomplex.ui.session.Session` inside
-:func:`Page` (``use_memo``), so two students never share a model. Playing steps the
-pair on a background thread (``use_thread``) a few weeks per tick, with a short pause
-between ticks, so the page stays responsive.
+:func:`Page` (``use_memo``), so two students never share a model. *Step* and *Play*
+step the pair on a background thread, so the page stays responsive and shows a busy
+bar; only the open tab is rendered, so a step redraws one view. Charts are drawn in
+the browser (ECharts, :mod:`carecomplex.ui.charts`) from a few kilobytes of numbers.
 
 Mesa's ``SolaraViz`` drives one model with one controller; the paired, same-seed
 comparison here needs two models stepped together and validated text inputs, so the
@@ -22,9 +23,12 @@ from collections.abc import Callable
 
 import solara
 
-from carecomplex.ui.controls import Controls, ExperimentsView
+from carecomplex.ui.about import About
+from carecomplex.ui.controls import ExperimentPanel, ExperimentsView, RunBar, Settings
+from carecomplex.ui.experiments import EXPERIMENTS
+from carecomplex.ui.people import FamilyView, JourneyView, NetworkView
 from carecomplex.ui.session import Draft, Session, live_sessions, validate
-from carecomplex.ui.views import CompareView, JourneyView, KimView, NetworkView, SPCView
+from carecomplex.ui.views import CompareView, CostsView, FlowView, KimView, SPCView
 
 RELEASE_DELAY = 2.0  # seconds after a session closes: Solara has dropped its widgets by then
 
@@ -71,8 +75,48 @@ def _on_kernel_start() -> Callable[[], None]:
 
 solara.lifecycle.on_kernel_start(_on_kernel_start)
 
-TABS = ("Compare", "Network", "Kim loop", "SPC", "Journey", "Experiments")
+TABS = (
+    "About",
+    "Compare",
+    "Costs",
+    "Flow",
+    "SPC",
+    "Kim loop",
+    "Network",
+    "Journey",
+    "Family",
+    "Experiments",
+)
+VIEWS = {
+    "Compare": CompareView,
+    "Costs": CostsView,
+    "Flow": FlowView,
+    "SPC": SPCView,
+    "Kim loop": KimView,
+    "Network": NetworkView,
+    "Journey": JourneyView,
+    "Family": FamilyView,
+}
 PAUSE = 0.05  # seconds between ticks while playing: lets clicks and typing through
+
+CSS = """
+.cc-page { display: flex; gap: 20px; align-items: flex-start; padding: 8px 12px 48px 12px; }
+.cc-side { flex: 0 0 340px; width: 340px; max-height: calc(100vh - 72px); overflow-y: auto;
+           position: sticky; top: 8px; padding-right: 6px; }
+.cc-main { flex: 1 1 0; min-width: 0; }
+.cc-runbar { position: sticky; top: 0; z-index: 5; background: white;
+             border-bottom: 1px solid #ddd; padding: 4px 0 2px 0; margin-bottom: 6px; }
+.cc-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr));
+           gap: 10px 18px; }
+.cc-hint { font-size: 12px; color: #555; line-height: 1.3; margin: 0 0 10px 0; }
+.cc-status { font-size: 13px; }
+@media (max-width: 900px) {
+  .cc-page { flex-direction: column; padding: 4px; }
+  .cc-side { order: 2; position: static; max-height: none; flex: none; width: 100%; }
+  .cc-main { width: 100%; }
+  .cc-grid { grid-template-columns: 1fr; }
+}
+"""
 
 
 @solara.component
@@ -84,21 +128,39 @@ def Page():
     errors = solara.use_reactive({})
     message = solara.use_reactive("")
     playing = solara.use_reactive(False)
+    busy = solara.use_reactive(False)
     weeks = solara.use_reactive(4)
     tab = solara.use_reactive(0)
+    active = solara.use_reactive("")  # title of the guided experiment set up, if any
     latency = solara.use_reactive(0.0)
 
-    def step_once() -> None:
+    def advance(done: Callable[[], None] = lambda: None) -> None:
+        """Step the pair; ``done`` runs before the views are told (so Step is free again)."""
         t0 = time.perf_counter()
         session.advance(weeks.value)
         latency.set(1000 * (time.perf_counter() - t0))
+        done()
         tick.set(tick.value + 1)
+
+    def step_once() -> None:
+        """Step on a background thread; the busy bar shows until the view has the numbers."""
+        if busy.value or playing.value or session.done:
+            return
+        busy.set(True)
+
+        def work() -> None:
+            try:
+                advance(lambda: busy.set(False))
+            finally:
+                busy.set(False)
+
+        threading.Thread(target=work, daemon=True, name="carecomplex-step").start()
 
     def play_loop(cancel) -> None:
         if not playing.value:
             return
         while not cancel.is_set() and not session.done:
-            step_once()
+            advance()
             time.sleep(PAUSE)
         if session.done:
             playing.set(False)
@@ -116,38 +178,33 @@ def Page():
         message.set("")
         tick.set(tick.value + 1)
 
-    solara.Title("carecomplex")
+    def open_view(name: str) -> None:
+        tab.set(TABS.index(name))
+
+    solara.Title("carecomplex: siloed vs alliance care")
+    solara.Style(CSS)
     with solara.AppBar():
-        solara.Text("carecomplex: siloed vs alliance care, side by side")
-    with solara.Sidebar():
-        Controls(draft, errors, message, playing, weeks, step_once, reset, session)
-    # bottom padding: room below the last row of plots (Solara's corner badge is off, serve.py)
-    with solara.Column(style={"padding": "8px 8px 48px 8px"}):
-        StatusBar(session, tick, latency)
-        with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab(TABS[0]), solara.Column(classes=["cc-compare"]):
-                CompareView(session, tick)
-            with solara.lab.Tab(TABS[1]), solara.Column(classes=["cc-network"]):
-                NetworkView(session, tick)
-            with solara.lab.Tab(TABS[2]), solara.Column(classes=["cc-kim-loop"]):
-                KimView(session, tick)
-            with solara.lab.Tab(TABS[3]), solara.Column(classes=["cc-spc"]):
-                SPCView(session, tick)
-            with solara.lab.Tab(TABS[4]), solara.Column(classes=["cc-journey"]):
-                JourneyView(session, tick)
-            with solara.lab.Tab(TABS[5]), solara.Column(classes=["cc-experiments"]):
-                ExperimentsView(draft, tab, reset, TABS)
-
-
-@solara.component
-def StatusBar(session: Session, tick: solara.Reactive[int], latency: solara.Reactive[float]):
-    """Where the run is: week, size, seed, scenarios, last step time."""
-    _ = tick.value
-    s = session.settings
-    n = s.base_params.population.persons
-    solara.Text(
-        f"Week {session.week} of {session.arms[0].model.n_weeks} · {n:,} persons · "
-        f"seed {s.seed} · A: {s.base} vs B: {s.alt} · same seed, same life events · "
-        f"last step {latency.value:.0f} ms",
-        classes=["cc-status"],
-    )
+        solara.Text("Same people, same life events, two ways of organising care")
+    name = TABS[tab.value]
+    exp = next((e for e in EXPERIMENTS if e.title == active.value), None)
+    with solara.Div(classes=["cc-page"]):
+        with solara.Div(classes=["cc-main"]):
+            with solara.Div(classes=["cc-runbar"]):
+                RunBar(playing, busy, weeks, step_once, reset, session, tick, latency, message)
+                # The tab bar only: the open view is rendered below it, alone, so a step
+                # redraws one view and the bar stays on screen while scrolling.
+                with solara.lab.Tabs(value=tab):
+                    for t in TABS:
+                        solara.lab.Tab(t)
+            if exp is not None:
+                ExperimentPanel(exp, open_view, lambda: active.set(""))
+            slug = name.lower().replace(" ", "-")
+            with solara.Div(classes=[f"cc-{slug}", "cc-view"]).key(slug):
+                if name == "About":
+                    About()
+                elif name == "Experiments":
+                    ExperimentsView(draft, reset, open_view, active)
+                else:
+                    VIEWS[name](session, tick)
+        with solara.Div(classes=["cc-side"]):
+            Settings(draft, errors, message)

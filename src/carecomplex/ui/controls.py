@@ -1,9 +1,11 @@
-"""Sidebar controls generated from the parameter definitions, and guided experiments.
+"""The run bar, the settings panel and the guided experiments.
+
+The settings panel is generated from the parameter definitions.
 
 Labels, ranges, units and the one-line meaning of every lever and world parameter come
 from :func:`carecomplex.params.describe`. Text fields keep what the user typed; it is
-checked on *Reset*, and a bad value shows a message under its field instead of
-stopping the page.
+checked on *Reset*, and a bad value shows its message under its own field, with the
+panel holding it opened, instead of stopping the page.
 """
 
 from __future__ import annotations
@@ -24,12 +26,58 @@ from carecomplex.ui.session import (
     scenario_levers,
 )
 
-HINT = "font-size: 11px; color: #666; margin: -6px 0 8px 0; line-height: 1.2"
+HINT = "cc-hint"
 
 
 def _label(key: str) -> str:
     m = META[key]
-    return f"{m['name'].replace('_', ' ')} ({m['unit']})"
+    return f"{m['group']}: {m['name'].replace('_', ' ')} ({m['unit']})"
+
+
+@solara.component
+def RunBar(
+    playing: solara.Reactive[bool],
+    busy: solara.Reactive[bool],
+    weeks: solara.Reactive[int],
+    step_once: Callable[[], None],
+    reset: Callable[[], None],
+    session: Session,
+    tick: solara.Reactive[int],
+    latency: solara.Reactive[float],
+    message: solara.Reactive[str],
+):
+    """Step, Play/Pause, Reset, weeks per step, the status line and the busy bar."""
+    _ = tick.value
+    s = session.settings
+    n = s.base_params.population.persons
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
+        solara.Button(
+            "Step",
+            on_click=step_once,
+            disabled=playing.value or busy.value or session.done,
+            color="primary",
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=session.done,
+            color="primary",
+        )
+        solara.Button("Reset", on_click=reset, color="warning", outlined=True)
+        with solara.Div(style={"width": "200px", "padding": "0 8px"}):
+            solara.SliderInt(f"Weeks per step: {weeks.value}", value=weeks, min=1, max=13)
+        state = "running…" if busy.value or playing.value else "paused"
+        if session.done:
+            state = "finished"
+        solara.Text(
+            f"Week {session.week} of {session.arms[0].model.n_weeks} · {n:,} persons · "
+            f"seed {s.seed} · A: {s.base} vs B: {s.alt} · {state} · "
+            f"last step {latency.value:.0f} ms",
+            classes=["cc-status"],
+        )
+    solara.ProgressLinear(busy.value or playing.value)
+    if message.value:
+        solara.Error(message.value, classes=["cc-message"], dense=True)
 
 
 @solara.component
@@ -41,19 +89,19 @@ def LeverSlider(draft: solara.Reactive[Draft], name: str):
     def set_value(v: float) -> None:
         draft.set(draft.value.with_(levers={**draft.value.levers, name: v}))
 
-    label = f"{_label(f'regime.{name}')}: {value:g}"
+    label = f"{m['name'].replace('_', ' ')} ({m['unit']}): {value:g}"
     if isinstance(m["default"], int) and not isinstance(m["default"], bool):
         solara.SliderInt(label, int(value), min=int(m["lo"]), max=52, on_value=set_value)
     else:
         solara.SliderFloat(
             label, float(value), min=m["lo"], max=m["hi"], step=0.05, on_value=set_value
         )
-    solara.Text(m["doc"], style=HINT)
+    solara.Text(m["doc"], classes=[HINT])
 
 
 @solara.component
 def WorldInput(draft: solara.Reactive[Draft], errors: solara.Reactive[dict], key: str):
-    """A world parameter (the same in both arms) typed as text."""
+    """A world parameter (the same in both arms) typed as text, its help below it."""
 
     def set_text(t: str | None) -> None:
         draft.set(draft.value.with_(world={**draft.value.world, key: t or ""}))
@@ -64,43 +112,27 @@ def WorldInput(draft: solara.Reactive[Draft], errors: solara.Reactive[dict], key
         value=draft.value.world[key],
         on_value=set_text,
         error=errors.value.get(key, False),
-        message=f"{m['doc']} Allowed {m['lo']:g} to {m['hi']:g}.",
-        dense=True,
+        continuous_update=False,
     )
+    solara.Text(f"{m['doc']} Allowed {m['lo']:g} to {m['hi']:g}.", classes=[HINT])
 
 
 @solara.component
-def Controls(
+def Settings(
     draft: solara.Reactive[Draft],
     errors: solara.Reactive[dict],
     message: solara.Reactive[str],
-    playing: solara.Reactive[bool],
-    weeks: solara.Reactive[int],
-    step_once: Callable[[], None],
-    reset: Callable[[], None],
-    session: Session,
 ):
-    """Run buttons, scenarios, seed, size, levers of arm B and world parameters."""
+    """Scenarios, seed, size, levers of arm B and world parameters (applied on Reset)."""
     d = draft.value
     err = errors.value
 
     def set_alt(name: str) -> None:
         draft.set(d.with_(alt=name, levers=scenario_levers(name)))
 
-    with solara.Row():
-        solara.Button("Step", on_click=step_once, disabled=playing.value, color="primary")
-        solara.Button(
-            "Pause" if playing.value else "Play",
-            on_click=lambda: playing.set(not playing.value),
-            color="primary",
-        )
-        solara.Button("Reset", on_click=reset, color="warning")
-    solara.SliderInt("Weeks per step", value=weeks, min=1, max=13)
-    if message.value:
-        solara.Error(message.value, classes=["cc-message"])
+    solara.Markdown("**Settings** (take effect on **Reset**)")
     if "scenario" in err:
         solara.Error(err["scenario"])
-    solara.Text("Changes below take effect on Reset.", style=HINT)
     solara.Select(
         "Scenario A", values=SCENARIOS, value=d.base, on_value=lambda v: draft.set(d.with_(base=v))
     )
@@ -110,16 +142,24 @@ def Controls(
         value=d.seed,
         on_value=lambda t: draft.set(d.with_(seed=t or "")),
         error=err.get("seed", False),
-        message="Both arms use this seed, so they share every life event.",
+        continuous_update=False,
     )
+    solara.Text("Both arms use this seed, so they share every life event.", classes=[HINT])
     solara.InputText(
         "Persons",
         value=d.persons,
         on_value=lambda t: draft.set(d.with_(persons=t or "")),
         error=err.get("persons", False),
-        message="Population size, 200 to 20,000 (a few thousand keeps the page quick).",
+        continuous_update=False,
     )
-    with solara.Details("Levers of arm B (regime presets: pick scenario B)", expand=True):
+    solara.Text(
+        "Population size, 200 to 20,000 (a few thousand keeps the page quick).", classes=[HINT]
+    )
+    with solara.Details("Levers of arm B", expand=False):
+        solara.Text(
+            "Start from a preset, then move a lever; arm A keeps its scenario's levers.",
+            classes=[HINT],
+        )
         with solara.Row():
             for preset in ("siloed", "alliance"):
                 solara.Button(
@@ -131,27 +171,47 @@ def Controls(
                 )
         for name in LEVERS:
             LeverSlider(draft, name)
-    with solara.Details("The world (both arms)"):
+    world_errors = any(k in err for k in WORLD)
+    with solara.Details("The world (both arms)", expand=world_errors):
         for key in WORLD:
             WorldInput(draft, errors, key)
+
+
+@solara.component
+def ExperimentPanel(exp: Experiment, open_view: Callable[[str], None], close: Callable[[], None]):
+    """The experiment set up, kept on screen while playing: its questions and what to look for."""
+    with solara.Card(
+        margin=0, style="margin: 4px 0 8px 0; background: #f4f8fb", classes=["cc-experiment"]
+    ):
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            solara.Markdown(f"**Experiment: {exp.title}**")
+            with solara.Row():
+                solara.Button(f"Open {exp.view}", text=True, on_click=lambda: open_view(exp.view))
+                solara.Button("Close", text=True, on_click=close)
+        questions = "\n".join(f"- {q}" for q in exp.questions)
+        solara.Markdown(f"{questions}\n\n**What to look for:** {exp.look_for}")
 
 
 @solara.component
 def ExperimentCard(exp: Experiment, start: Callable[[Experiment], None]):
     """One guided experiment in plain words, with a button that sets it up."""
     with solara.Card(exp.title, margin=0, style="margin-bottom: 12px"):
-        solara.Markdown(f"**What changes.** {exp.do}\n\n**What to watch.** {exp.watch}")
+        questions = "\n".join(f"- {q}" for q in exp.questions)
+        solara.Markdown(
+            f"**What changes.** {exp.do}\n\n**Questions.**\n\n{questions}\n\n"
+            f"**What to look for.** {exp.look_for} (view: {exp.view})"
+        )
         solara.Button(f"Set up: {exp.title}", on_click=lambda: start(exp), color="primary")
 
 
 @solara.component
 def ExperimentsView(
     draft: solara.Reactive[Draft],
-    tab: solara.Reactive[int],
     reset: Callable[[], None],
-    tabs: tuple[str, ...],
+    open_view: Callable[[str], None],
+    active: solara.Reactive[str],
 ):
-    """Guided experiments: each sets the controls, resets and opens the view to watch."""
+    """Guided experiments: each sets the controls, resets, opens its view and stays on screen."""
 
     def start(exp: Experiment) -> None:
         base = Draft()
@@ -166,12 +226,15 @@ def ExperimentsView(
             )
         )
         reset()
-        tab.set(tabs.index(exp.view))
+        active.set(exp.title)
+        open_view(exp.view)
 
     solara.Markdown(
         "Each experiment changes one thing between arm A and arm B and runs both with the "
-        "same seed, so the same people meet the same events. Press **Set up**, then "
-        "**Play**, and look where it says."
+        "same seed, so the same people meet the same events and both arms start from the "
+        "same week 0. Press **Set up**, then **Play**; the questions stay above the view "
+        "while it runs. One seed can mislead: check a result with **Run 10 seeds** "
+        "(Compare)."
     )
     for exp in EXPERIMENTS:
         ExperimentCard(exp, start)

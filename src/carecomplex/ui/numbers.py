@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from carecomplex.ui.session import Arm, Session
 
 HOLDER = item_holders()
-HOLDER_LABELS = [h.name.replace("_", " ").lower() for h in Holder]
+HOLDER_LABELS = [h.name.replace("_", " ").lower().replace("nhs", "NHS") for h in Holder]
 FAILURE = np.array([ITEMS[i].failure_demand for i in Item])
 """Ledger items that are failure demand (crisis and repeat work), as the cost model tags them."""
 CRISES = (Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH)
@@ -109,3 +109,39 @@ def weekly(arm: Arm) -> dict[str, np.ndarray]:
         "capacity": sv[:, :, ServiceField.CAPACITY],
         **{k: sv[:, :, SERVICE_FIELDS.index(k)].mean(axis=1) for k in KIM},
     }
+
+
+def kim_values(arm: Arm) -> dict[str, float]:
+    """Current Kim-loop qualities, mean over services, and partner trust."""
+    svc = arm.model.state.service
+    out = {k: float(np.mean(getattr(svc, k))) for k in KIM}
+    pt = svc.partner_trust
+    n = pt.shape[0]
+    out["partner trust"] = float((pt.sum() - np.trace(pt)) / (n * (n - 1)))
+    return out
+
+
+SPC_SERIES: dict[str, tuple[str, int, str]] = {
+    "A&E attendances (crisis)": ("event", Event.CRISIS_AE, "attendances per week"),
+    "Emergency admissions (crisis)": ("event", Event.CRISIS_ADMISSION, "admissions per week"),
+    "Police custody (crisis)": ("event", Event.CRISIS_CUSTODY, "custody episodes per week"),
+    "Acute mental-health admissions (crisis)": ("event", Event.CRISIS_MH, "admissions per week"),
+    "Repeat assessments, all services": ("event", Event.REASSESSMENT, "assessments per week"),
+    "Persons waiting, all services": ("queue", -1, "persons waiting"),
+    **{
+        f"{name.capitalize()} service: persons waiting": ("queue", int(d), "persons waiting")
+        for d, name in zip(Domain, SERVICES, strict=True)
+    },
+}
+"""Weekly series offered in the SPC view: (kind, which, unit)."""
+
+
+def spc_values(arm: Arm, series: str) -> np.ndarray:
+    """Weekly values of one SPC series in an arm (measured weeks run)."""
+    m = arm.model
+    w = weeks_run(arm)
+    kind, which, _ = SPC_SERIES[series]
+    if kind == "event":
+        return m.events[:w, which].sum(axis=1).astype(np.float64)
+    q = m.services[:w, :, ServiceField.QUEUE]
+    return q.sum(axis=1) if which < 0 else q[:, which].astype(np.float64)

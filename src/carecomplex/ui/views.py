@@ -1,134 +1,585 @@
-"""One Solara component per view; each redraws when the session's tick changes.
+"""The system views: Compare, Costs, Flow, Kim loop and SPC (one Solara component each).
 
-The views read a :class:`~carecomplex.ui.session.Session` under its lock and draw
-matplotlib figures as PNG (no JavaScript plotting library, so nothing is fetched
-from the internet at run time).
+Each view reads a :class:`~carecomplex.ui.session.Session` under its lock, builds
+ECharts options with the pure builders below (tested without a browser) and draws
+them with :func:`~carecomplex.ui.charts.Chart`. Only the open tab is rendered, so a
+step redraws one view. Every chart has a caption saying what it shows and how to read
+it, a y axis named with its unit, and a legend; each view offers its numbers as CSV.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import solara
 
-from carecomplex.ui import figures as fg
+from carecomplex.state import Domain
+from carecomplex.ui import charts as ch
+from carecomplex.ui import numbers as nb
+from carecomplex.ui import palette
 from carecomplex.ui.session import Session
 
-
-def _figure(make, deps: list):
-    """A matplotlib figure built once per change of ``deps``."""
-    return solara.use_memo(make, deps)
+CAPTION = "font-size: 13px; color: #333; margin: 0 0 10px 0; max-width: 70em"
+SMOOTH = 4  # weeks in the trailing mean of weekly series (one week is noisy)
 
 
-def _show(fig, deps: list) -> None:
-    """Draw a figure as a PNG image, re-encoded only when ``deps`` change."""
-    solara.FigureMatplotlib(fig, dependencies=deps, format="png", dpi=80)
+def labels(s: Session) -> list[str]:
+    """The arms' labels, ``A: <scenario>`` and ``B: <scenario>``."""
+    return [arm.label for arm in s.arms]
 
 
-def _fmt(x: float) -> str:
+def switches(s: Session) -> list[tuple[int, str]]:
+    """Weeks at which an arm switches regime (a transition), as chart markers."""
+    out = []
+    for arm, name in zip(s.arms, ("A", "B"), strict=True):
+        w = arm.model.params.transition.week
+        if w >= 0:
+            out.append((int(w), f"{name} switches"))
+    return out
+
+
+def trailing(y: np.ndarray, k: int = SMOOTH) -> np.ndarray:
+    """Trailing mean over ``k`` weeks (fewer at the start)."""
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) == 0:
+        return y
+    c = np.cumsum(np.insert(y, 0, 0.0))
+    n = np.minimum(np.arange(1, len(y) + 1), k)
+    return (c[1:] - c[np.arange(1, len(y) + 1) - n]) / n
+
+
+def decimals(*xs: float) -> int:
+    """Decimals that show a row's values to about three significant digits."""
+    m = max((abs(x) for x in xs if x is not None and math.isfinite(x)), default=0.0)
+    return 0 if m >= 100 else 1 if m >= 10 else 2 if m >= 1 else 3
+
+
+def fmt(x: float | None, d: int | None = None) -> str:
+    """A table cell with ``d`` decimals (thousands separated)."""
     if x is None or not math.isfinite(x):
-        return "-"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+        return "–"
+    return f"{x:,.{decimals(x) if d is None else d}f}"
+
+
+def fmt_diff(x: float | None, d: int | None = None) -> str:
+    """A signed difference (``+12``, ``−0.031``; a true minus sign)."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    s = fmt(abs(x), d)
+    if float(s.replace(",", "")) == 0:
+        return s
+    return ("+" if x > 0 else "−") + s
+
+
+# --------------------------------------------------------------------------------------
+# Compare
+# --------------------------------------------------------------------------------------
+
+
+def compare_table_html(s: Session) -> str:
+    """The headline table (fixed column widths, so the layout does not jump)."""
+    rows = nb.compare_rows(s)
+    th = "padding: 3px 8px; text-align: right; border-bottom: 1px solid #999; font-weight: 600"
+    head = f'<th scope="col" style="{th}; text-align: left">outcome so far</th>' + "".join(
+        f'<th scope="col" style="{th}; color: {c}">{h}</th>'
+        for h, c in zip(
+            (f"A ({s.settings.base})", f"B ({s.settings.alt})", "B − A"),
+            (*palette.ARMS, palette.BLACK),
+            strict=True,
+        )
+    )
+    body = []
+    for r in rows:
+        d = decimals(r["A"], r["B"])
+        sub = r["outcome"].startswith(" ")
+        pad = 20 if sub else 6
+        cells = "".join(
+            f'<td style="padding: 2px 8px; text-align: right">{fmt(r[c], d)}</td>'
+            for c in ("A", "B")
+        )
+        cells += f'<td style="padding: 2px 8px; text-align: right">{fmt_diff(r["B - A"], d)}</td>'
+        body.append(
+            f'<tr><th scope="row" style="padding: 2px 4px 2px {pad}px; text-align: left; '
+            f'font-weight: normal">{r["outcome"].strip()}</th>{cells}</tr>'
+        )
+    widths = ("22em", "7.5em", "7.5em", "7.5em")
+    cols = "<colgroup>" + "".join(f'<col style="width: {w}">' for w in widths) + "</colgroup>"
+    return f"{cols}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+
+
+def compare_options(s: Session) -> list[tuple[ch.Option, str]]:
+    """The Compare view's four charts with their alt texts."""
+    ws = [nb.weekly(arm) for arm in s.arms]
+    lb = labels(s)
+    marks = switches(s)
+    return [
+        (
+            ch.arms_chart(
+                "Cost per person-year so far, complex needs",
+                "£ per person-year",
+                lb,
+                [w["cost_so_far"] for w in ws],
+                marks=marks,
+            ),
+            "Running cost per complex-needs person-year in both arms, by week.",
+        ),
+        (
+            ch.arms_chart(
+                "Wellbeing, complex needs",
+                "mean wellbeing (0 = worst, 1 = best)",
+                lb,
+                [w["wellbeing"] for w in ws],
+                ylim=(0, 1),
+                marks=marks,
+            ),
+            "Mean wellbeing of complex-needs persons on a 0 to 1 scale, by week.",
+        ),
+        (
+            ch.arms_chart(
+                f"Crises per week, complex needs ({SMOOTH}-week mean)",
+                "crises per week",
+                lb,
+                [trailing(w["crises"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Crises (A&E, emergency admission, police custody, acute mental-health "
+            "admission) per week among complex-needs persons.",
+        ),
+        (
+            ch.arms_chart(
+                "Deaths so far, everyone",
+                "deaths (cumulative)",
+                lb,
+                [w["deaths"] for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Cumulative deaths in the whole population.",
+        ),
+    ]
+
+
+def weekly_csv(s: Session) -> str:
+    """Every weekly series of both arms (the numbers behind the charts), as CSV."""
+    cols: dict[str, list] = {}
+    for arm, tag in zip(s.arms, ("A", "B"), strict=True):
+        w = nb.weekly(arm)
+        cols.setdefault("week", list(range(len(w["cost"]))))
+        for k, v in w.items():
+            if v.ndim == 1:
+                cols[f"{tag}_{k}"] = list(v)
+            else:
+                for j, name in enumerate(nb.SERVICES):
+                    cols[f"{tag}_{k}_{name.replace(' ', '_')}"] = list(v[:, j])
+    return ch.csv_text(cols)
+
+
+def Caption(text: str) -> None:
+    """A caption under a chart or at the top of a view."""
+    solara.Markdown(text, style=CAPTION)
+
+
+def Download(s: Session, name: str, make: Callable[[Session], str] = weekly_csv) -> None:
+    """A CSV download of the numbers behind a view (built when clicked)."""
+
+    def data() -> bytes:
+        with s.lock:
+            return make(s).encode()
+
+    solara.FileDownload(
+        data, filename=f"carecomplex-{name}-week{s.week}.csv", label="Download data (CSV)"
+    )
+
+
+def Grid(items: list[tuple[ch.Option, str]], tick: int, height: int = 260) -> None:
+    """Charts two to a row (one per row on a narrow screen)."""
+    with solara.Div(classes=["cc-grid"]):
+        for opt, alt in items:
+            with solara.Div():
+                ch.Chart(opt, alt=alt, height=height, tick=tick)
 
 
 @solara.component
 def CompareView(session: Session, tick: solara.Reactive[int]):
-    """Side-by-side outcomes of the two arms, updated as the model steps."""
-    deps = [tick.value, session.resets]
+    """The headline table and four running outcomes of both arms."""
+    t = tick.value
     with session.lock:
-        rows = fg.compare_rows(session)
-        fig = _figure(lambda: fg.compare_figure(session), deps)
-    th = "padding: 2px 10px; text-align: right; border-bottom: 1px solid #999"
-    td = "padding: 1px 10px; text-align: right"
-    head = f'<th style="{th}; text-align: left">outcome so far</th>' + "".join(
-        f'<th style="{th}; color: {c}">{h}</th>'
-        for h, c in zip(("A", "B", "B − A"), (*fg.COLORS, "#000"), strict=True)
+        table = compare_table_html(session)
+        items = compare_options(session)
+    Caption(
+        "Arm **A** (orange, solid) and arm **B** (blue, dashed) are the same people with the "
+        "same life events; only the way services work differs. Costs and rates are per "
+        "person-year over the weeks run so far; *B − A* below zero means B is lower."
     )
-    body = "".join(
-        f'<tr><td style="padding: 1px 4px; padding-left: {16 if r["outcome"][0] == " " else 4}px">'
-        f"{r['outcome'].strip()}</td>"
-        + "".join(f'<td style="{td}">{_fmt(r[c])}</td>' for c in ("A", "B", "B - A"))
-        + "</tr>"
-        for r in rows
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=table,
+        classes=["cc-table"],
+        style="font-size: 13px; border-collapse: collapse; table-layout: fixed; "
+        "font-variant-numeric: tabular-nums; margin-bottom: 12px",
     )
-    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
-        with solara.Column(style={"flex": "0 0 auto"}):
-            solara.HTML(
-                tag="table",
-                unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
-                classes=["cc-compare"],
-                style="font-size: 13px; border-collapse: collapse",
-            )
-            solara.Text(
-                "Costs and rates are per person-year over the weeks run so far.",
-                style="font-size: 12px; color: #666",
-            )
-        with solara.Column(style={"flex": "1 1 600px"}):
-            _show(fig, deps)
+    Grid(items, t)
+    Download(session, "compare")
+
+
+# --------------------------------------------------------------------------------------
+# Costs
+# --------------------------------------------------------------------------------------
+
+
+def holder_option(s: Session) -> ch.Option:
+    """Cost per complex-needs person-year so far, by budget holder, A and B side by side."""
+    cats = [h.capitalize().replace("Nhs", "NHS") for h in nb.HOLDER_LABELS]
+    series = []
+    for k, arm in enumerate(s.arms):
+        h = nb.headline(arm)
+        vals = [h[f"  {label} (£)"] for label in nb.HOLDER_LABELS]
+        series.append(
+            {
+                "name": arm.label,
+                "type": "bar",
+                "data": ch.nums(vals),
+                "color": palette.ARMS[k],
+                "itemStyle": {
+                    "decal": {"symbol": "none"}
+                    if k == 0
+                    else {
+                        "dashArrayX": [1, 0],
+                        "dashArrayY": [3, 3],
+                        "rotation": 0.8,
+                        "color": "rgba(255,255,255,0.5)",
+                    }
+                },
+            }
+        )
+    return {
+        "animation": False,
+        "aria": {"enabled": True, "decal": {"show": True}},
+        "title": {
+            "text": "Cost per person-year so far by budget holder, complex needs",
+            "textStyle": {"fontSize": 13},
+        },
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 20, "left": 0},
+        "toolbox": ch.toolbox("budget holders"),
+        "grid": {"left": 70, "right": 16, "top": 56, "bottom": 56},
+        "xAxis": {
+            "type": "category",
+            "data": cats,
+            "axisLabel": {"interval": 0, "fontSize": 11, "rotate": 15},
+        },
+        "yAxis": ch.axis_y("£ per person-year", 0, None),
+        "series": series,
+    }
+
+
+def costs_options(s: Session) -> list[tuple[ch.Option, str]]:
+    """Weekly cost (J-curve), failure and value demand, by arm."""
+    ws = [nb.weekly(arm) for arm in s.arms]
+    lb = labels(s)
+    marks = switches(s)
+    unit = "£ per person-year (weekly rate)"
+    return [
+        (
+            ch.arms_chart(
+                f"Weekly cost, complex needs ({SMOOTH}-week mean)",
+                unit,
+                lb,
+                [trailing(w["cost"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Each week's public spending per complex-needs person, as a yearly rate.",
+        ),
+        (
+            ch.arms_chart(
+                f"Failure demand ({SMOOTH}-week mean)",
+                unit,
+                lb,
+                [trailing(w["failure"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Spending on failure demand (crises, emergency accommodation, custody, "
+            "repeat assessments) per complex-needs person, weekly.",
+        ),
+        (
+            ch.arms_chart(
+                f"Value demand ({SMOOTH}-week mean)",
+                unit,
+                lb,
+                [trailing(w["value"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Spending on value demand (support, tenancies, treatment, staff) per "
+            "complex-needs person, weekly.",
+        ),
+        (holder_option(s), "Cost per complex-needs person-year so far, by budget holder."),
+    ]
 
 
 @solara.component
-def NetworkView(session: Session, tick: solara.Reactive[int]):
-    """Relationship network of a sample of persons, workers and services."""
-    deps = [tick.value, session.resets]
+def CostsView(session: Session, tick: solara.Reactive[int]):
+    """Where the money goes: weekly cost, failure vs value demand, budget holders."""
+    t = tick.value
     with session.lock:
-        figs = [
-            _figure(lambda a=arm: fg.network_figure(a), [*deps, k])
-            for k, arm in enumerate(session.arms)
-        ]
-    solara.Markdown(
-        "Persons (yellow, grey if they died) on the outer ring are linked to their "
-        "workers (squares), workers to their service (dotted), services to each other. "
-        "Green, thick links carry high trust; red, thin ones low trust."
+        items = costs_options(session)
+        rows = {r["outcome"].strip(): r for r in nb.compare_rows(session)}
+    share = [
+        rows["of which failure demand (£)"][c] / rows["Cost per person-year, complex needs (£)"][c]
+        if rows["Cost per person-year, complex needs (£)"][c]
+        else float("nan")
+        for c in ("A", "B")
+    ]
+    Caption(
+        "**Failure demand** is work caused by a failure to do something, or to do it "
+        "right, the first time: crises, emergency accommodation, custody, assessing "
+        "someone again. **Value demand** is the help people need: support, tenancies, "
+        "treatment. Curves are weekly rates (a "
+        f"{SMOOTH}-week mean), so a rise after a switch (a J-curve) shows where a "
+        "cumulative total would hide it; the dotted line marks a switch. Failure demand "
+        f"so far: A {fmt(100 * share[0])} %, B {fmt(100 * share[1])} % of the cost."
     )
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for k, f in enumerate(figs):
-            _show(f, [*deps, k])
+    Grid(items, t)
+    Download(session, "costs")
+
+
+# --------------------------------------------------------------------------------------
+# Flow: queues, repeat assessments, hand-offs, rejections
+# --------------------------------------------------------------------------------------
+
+
+def queue_option(s: Session) -> ch.Option:
+    """Mean persons waiting per service over the last 13 weeks run, A and B."""
+    cats = [d.name.replace("_", " ").lower() for d in Domain]
+    series = []
+    for k, arm in enumerate(s.arms):
+        q = nb.weekly(arm)["queue"]
+        vals = q[-13:].mean(axis=0) if len(q) else np.full(len(cats), np.nan)
+        series.append(
+            {"name": arm.label, "type": "bar", "data": ch.nums(vals), "color": palette.ARMS[k]}
+        )
+    return {
+        "animation": False,
+        "aria": {"enabled": True, "decal": {"show": True}},
+        "title": {
+            "text": "Persons waiting by service (mean of the last 13 weeks)",
+            "textStyle": {"fontSize": 13},
+        },
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 20, "left": 0},
+        "toolbox": ch.toolbox("waiting by service"),
+        "grid": {"left": 64, "right": 16, "top": 56, "bottom": 56},
+        "xAxis": {
+            "type": "category",
+            "data": cats,
+            "axisLabel": {"interval": 0, "fontSize": 11, "rotate": 20},
+        },
+        "yAxis": ch.axis_y("persons waiting", 0, None),
+        "series": series,
+    }
+
+
+def flow_options(s: Session) -> list[tuple[ch.Option, str]]:
+    """Waiting, repeat assessments, hand-offs and rejections, by arm."""
+    ws = [nb.weekly(arm) for arm in s.arms]
+    lb = labels(s)
+    marks = switches(s)
+    return [
+        (
+            ch.arms_chart(
+                "Persons waiting for a service, all services",
+                "persons waiting",
+                lb,
+                [w["queue"].sum(axis=1) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Persons in a queue for any service, by week.",
+        ),
+        (queue_option(s), "Persons waiting by service, mean of the last 13 weeks."),
+        (
+            ch.arms_chart(
+                f"Repeat assessments per week ({SMOOTH}-week mean)",
+                "repeat assessments per week",
+                lb,
+                [trailing(w["reassessments"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Assessments of someone a service had assessed before (nothing was shared).",
+        ),
+        (
+            ch.arms_chart(
+                f"Hand-offs per week ({SMOOTH}-week mean)",
+                "hand-offs per week",
+                lb,
+                [trailing(w["handoffs"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Hand-offs (a person passed to a new worker or service) per week.",
+        ),
+        (
+            ch.arms_chart(
+                f"Rejections per week ({SMOOTH}-week mean)",
+                "rejections per week",
+                lb,
+                [trailing(w["rejections"]) for w in ws],
+                ylim=(0, None),
+                marks=marks,
+            ),
+            "Referrals turned away at a service's threshold, per week.",
+        ),
+    ]
+
+
+@solara.component
+def FlowView(session: Session, tick: solara.Reactive[int]):
+    """Queues and waiting by service; repeat assessments, hand-offs and rejections."""
+    t = tick.value
+    with session.lock:
+        items = flow_options(session)
+    Caption(
+        "How people move through services. A **queue** forms when a service is full; "
+        "targets push services to take people on quickly, and episodes on a clock close "
+        "cases that then come back. A **repeat assessment** happens when a service "
+        "assesses someone again because nothing was shared; a **hand-off** passes a "
+        "person to a new worker; a **rejection** turns a referral away at the threshold."
+    )
+    Grid(items, t)
+    Download(session, "flow")
+
+
+# --------------------------------------------------------------------------------------
+# Kim loop
+# --------------------------------------------------------------------------------------
+
+KIM_POS = {"relationships": (0, -1), "thinking": (1, 0), "actions": (0, 1), "results": (-1, 0)}
+
+
+def trust_colour(v: float) -> str:
+    """A value in 0-1 on the sequential trust scale (light = low, dark = high)."""
+    scale = palette.TRUST_SCALE
+    if not math.isfinite(v):
+        return palette.GREY
+    return scale[min(len(scale) - 1, max(0, int(v * len(scale))))]
+
+
+def kim_loop_svg(label: str, colour: str, v: dict[str, float]) -> str:
+    """One arm's Kim loop as an SVG: four qualities in a loop, value in each circle."""
+    cx, cy, r = 160, 162, 88
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 300" width="320" '
+        f'height="300" role="img" aria-label="{label}: Kim loop, '
+        + ", ".join(f"{k} {v[k]:.2f}" for k in nb.KIM)
+        + '">',
+        '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+        f'<text x="160" y="16" text-anchor="middle" font-size="13" font-weight="600" '
+        f'fill="{colour}">{label}</text>',
+    ]
+    names = list(KIM_POS)
+    for k, name in enumerate(names):
+        (x0, y0), (x1, y1) = KIM_POS[name], KIM_POS[names[(k + 1) % 4]]
+        # an arc from this quality to the next, clockwise, outside the circles
+        a0 = (cx + r * x0 + 0.3 * r * (x1 - x0), cy + r * y0 + 0.3 * r * (y1 - y0))
+        a1 = (cx + r * x1 - 0.3 * r * (x1 - x0), cy + r * y1 - 0.3 * r * (y1 - y0))
+        parts.append(
+            f'<path d="M{a0[0]:.0f},{a0[1]:.0f} Q{cx + 1.1 * r * (x0 + x1) / 2:.0f},'
+            f'{cy + 1.1 * r * (y0 + y1) / 2:.0f} {a1[0]:.0f},{a1[1]:.0f}" fill="none" '
+            f'stroke="#555" stroke-width="2" marker-end="url(#arr)"/>'
+        )
+    for name, (x, y) in KIM_POS.items():
+        val = v[name]
+        rad = 22 + 14 * max(0.0, min(1.0, val)) if math.isfinite(val) else 22
+        fill = trust_colour(val)
+        ink = "#000" if not math.isfinite(val) or val < 0.6 else "#fff"
+        px, py = cx + r * x, cy + r * y
+        parts.append(
+            f'<circle cx="{px:.0f}" cy="{py:.0f}" r="{rad:.0f}" fill="{fill}" '
+            f'stroke="{colour}" stroke-width="3"/>'
+            f'<text x="{px:.0f}" y="{py + 5:.0f}" text-anchor="middle" font-size="14" '
+            f'fill="{ink}">{val:.2f}</text>'
+        )
+        ly = py - rad - 6 if y <= 0 else py + rad + 15
+        parts.append(
+            f'<text x="{px:.0f}" y="{ly:.0f}" text-anchor="middle" font-size="12">{name}</text>'
+        )
+    parts.append(
+        f'<text x="{cx}" y="{cy + 5}" text-anchor="middle" font-size="12" fill="#333">'
+        f"partner trust {v['partner trust']:.2f}</text></svg>"
+    )
+    return "".join(parts)
+
+
+def kim_history_option(s: Session) -> ch.Option:
+    """The four qualities over time, both arms on one 0-1 scale (A solid, B dashed)."""
+    series = []
+    for k, arm in enumerate(s.arms):
+        w = nb.weekly(arm)
+        for j, name in enumerate(nb.KIM):
+            line = ch.arm_line(f"{name} ({'AB'[k]})", k, ch.pairs(w[name], digits=3))
+            line["color"] = palette.SERIES[j]
+            series.append(line)
+    weeks = nb.weeks_run(s.arms[0])
+    opt = ch.line_chart(
+        "The Kim loop's qualities over time (A solid, B dashed)",
+        "mean over services (0-1)",
+        series,
+        weeks,
+        ylim=(0, 1),
+        marks=switches(s),
+    )
+    opt["legend"]["type"] = "scroll"
+    return opt
 
 
 @solara.component
 def KimView(session: Session, tick: solara.Reactive[int]):
-    """The Kim loop qualities of each arm as a loop diagram and their history."""
-    deps = [tick.value, session.resets]
+    """The Kim loop of each arm and its history."""
+    t = tick.value
     with session.lock:
-        fig = _figure(lambda: fg.kim_figure(session), deps)
-    solara.Markdown(
-        "Relationships (trust of persons in workers) feed **thinking** (shared "
-        "understanding), which shapes **actions** (support matched to need), which bring "
-        "**results** (need reduced), which build relationships again."
+        loops = [
+            kim_loop_svg(arm.label, palette.ARMS[k], nb.kim_values(arm))
+            for k, arm in enumerate(session.arms)
+        ]
+        hist = kim_history_option(session)
+    Caption(
+        "Kim's loop: **relationships** (persons' trust in their workers) feed **thinking** "
+        "(shared understanding of what matters to a person), which shapes **actions** "
+        "(support matched to the whole person), which bring **results** (need reduced), "
+        "which build relationships again. Each quality is the mean over the eight "
+        "services, from 0 to 1; a darker, bigger circle is higher."
     )
-    _show(fig, deps)
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "24px"}):
+        for svg in loops:
+            solara.HTML(tag="div", unsafe_innerHTML=svg)
+    ch.Chart(hist, alt="The Kim-loop qualities of both arms by week.", height=320, tick=t)
+    Download(session, "kim-loop")
+
+
+# --------------------------------------------------------------------------------------
+# SPC
+# --------------------------------------------------------------------------------------
 
 
 @solara.component
 def SPCView(session: Session, tick: solara.Reactive[int]):
-    """Statistical process control chart of one service's weekly demand."""
-    series = solara.use_reactive(next(iter(fg.SPC_SERIES)))
-    deps = [tick.value, session.resets, series.value]
-    with session.lock:
-        fig = _figure(lambda: fg.spc_figure(session, series.value), deps)
-    solara.Select("Service", values=list(fg.SPC_SERIES), value=series)
-    solara.Markdown(
-        "An XmR chart: the centre line and natural process limits come from the first 26 "
-        "weeks. Points outside the limits (red) are signals; everything inside is noise "
-        "that a target would chase."
-    )
-    _show(fig, deps)
+    """Individuals and moving-range (XmR) charts of one weekly series, both arms."""
+    from carecomplex.ui import spc
 
-
-@solara.component
-def JourneyView(session: Session, tick: solara.Reactive[int]):
-    """One person's or persona's weeks: services touched, crises, trust, cost."""
-    who = solara.use_reactive(session.names[0])
-    if who.value not in session.names:
-        who.set(session.names[0])
-    k = session.names.index(who.value) if who.value in session.names else 0
-    deps = [tick.value, session.resets, k]
+    t = tick.value
+    series = solara.use_reactive(next(iter(nb.SPC_SERIES)))
     with session.lock:
-        fig = _figure(lambda: fg.journey_figure(session, k), deps)
-    solara.Select("Person", values=list(session.names), value=who)
-    solara.Markdown(
-        "The same person in both systems, week by week. Brian, Asha and Derek are the "
-        "personas; the others are a sample of people with multiple disadvantage."
-    )
-    _show(fig, deps)
+        data = [(arm.label, nb.spc_values(arm, series.value)) for arm in session.arms]
+        change = [w for w, _ in switches(session)]
+    unit = nb.SPC_SERIES[series.value][2]
+    solara.Select("Series", values=list(nb.SPC_SERIES), value=series)
+    opt = spc.spc_option(data, title=series.value, unit=unit, change=change)
+    ch.Chart(opt, alt=f"XmR chart of {series.value} in both arms.", height=480, tick=t)
+    Caption(spc.spc_caption(data, change=change))

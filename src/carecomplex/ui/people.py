@@ -1,0 +1,10 @@
+import solara
+
+
+@solara.component
+def NetworkView(session, tick):
+    solara.Markdown("STUB network")
+
+
+JourneyView = NetworkView
+FamilyView = NetworkView
