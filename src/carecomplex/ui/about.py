@@ -213,9 +213,7 @@ def glossary_markdown() -> str:
 
 def markdown() -> str:
     """The whole About page as Markdown (Solara renders the ``mermaid`` blocks)."""
-    return "\n".join(
-        (WHAT, PRESS, views_markdown(), DIAGRAMS, NOTICE, TRY, glossary_markdown())
-    )
+    return "\n".join((WHAT, PRESS, views_markdown(), DIAGRAMS, NOTICE, TRY, glossary_markdown()))
 
 
 @solara.component

@@ -22,14 +22,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def command(host: str, port: int) -> list[str]:
-    """The ``solara run`` command line for the app."""
+def command(host: str, port: int, app: str = APP) -> list[str]:
+    """The ``solara run`` command line for ``app`` (a module name or a script's path)."""
     return [
         sys.executable,
         "-m",
         "solara",
         "run",
-        APP,
+        app,
         "--host",
         host,
         "--port",
