@@ -51,7 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_parser(sub)
     par = sub.add_parser("params", help="print the parameter reference as Markdown")
     par.set_defaults(func=cmd_params)
-    ui = sub.add_parser("ui", help="serve the web UI for students (Solara)")
+    ui = sub.add_parser(
+        "ui",
+        help="serve the web UI for students (Solara)",
+        description="Serve the web UI for students (Solara). At start-up it checks Solara's "
+        "front-end cache (SOLARA_ASSETS_PROXY_CACHE_DIR, else ~/.cache/solara-cdn if it "
+        "exists) and names any package missing for offline use, with the command that "
+        "fills it (scripts/solara-assets.sh). See docs/ui.md.",
+    )
     ui.add_argument("--host", default="127.0.0.1", help="address (default %(default)s)")
     ui.add_argument(
         "--port", type=bounded_int(1, 65535), default=8765, help="port (default %(default)s)"
