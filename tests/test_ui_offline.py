@@ -238,10 +238,6 @@ def test_every_tab_of_the_app_loads_from_localhost_only(browser):
     assert traffic.cdn <= set(ui_serve.CDN_PACKAGES), traffic.cdn - set(ui_serve.CDN_PACKAGES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs src/carecomplex/templates/index.html.j2 (outside this branch; see docs/ui.md)",
-)
 def test_the_page_declares_english():
     with serve() as server, urllib.request.urlopen(server.url, timeout=30) as r:
         html = r.read().decode()
