@@ -94,7 +94,9 @@ def test_about_first_then_every_view_steps_and_draws(browser, url):
     # A student lands on About: what the model is, what to press, a glossary, diagrams.
     about = page.locator(".cc-about")
     about.wait_for()
-    assert page.get_by_role("tab", name="About", exact=True).get_attribute("aria-selected") == "true"
+    assert (
+        page.get_by_role("tab", name="About", exact=True).get_attribute("aria-selected") == "true"
+    )
     assert "glossary" in about.inner_text().lower()
     page.locator(".cc-about svg").first.wait_for()  # the diagrams, drawn offline
     assert page.locator("html").get_attribute("lang") == "en"

@@ -1,19 +1,27 @@
-"""Component tests of the web UI with ``solara.render`` (no browser)."""
+"""Component tests of the web UI with ``solara.render`` (no browser), and of the pure
+builders of its charts and tables (what the student sees, read without a browser)."""
 
 from __future__ import annotations
 
+import json
+import time
+
 import ipyvuetify as v
-import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
+from hypothesis import given
+from hypothesis import strategies as st
 
-from carecomplex.ui import app
-from carecomplex.ui import figures as fg
+from carecomplex.ui import app, charts
+from carecomplex.ui import numbers as nb
+from carecomplex.ui import views as vw
+from carecomplex.ui.charts import ChartWidget
 from carecomplex.ui.session import Draft, Session, parse_seed, validate
-from carecomplex.ui.views import CompareView, JourneyView, KimView, NetworkView, SPCView
+from carecomplex.ui.views import CompareView, CostsView, FlowView, KimView, SPCView
 
 SMALL = Draft(persons="300")
+VIEWS = [CompareView, CostsView, FlowView, KimView, SPCView]
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +31,8 @@ def session() -> Session:
     return s
 
 
-def _images(rc) -> list[bytes]:
-    return [bytes(w.value) for w in rc.find(widgets.Image).widgets]
+def _options(rc) -> list[dict]:
+    return [dict(w.option) for w in rc.find(ChartWidget).widgets]
 
 
 def _render_view(view, session):
@@ -38,46 +46,126 @@ def _render_view(view, session):
     return rc, tick
 
 
-@pytest.mark.parametrize("view", [CompareView, NetworkView, KimView, SPCView, JourneyView])
+def _json(option: dict) -> str:
+    return json.dumps(option, allow_nan=False)  # NaN is not JSON: the browser would choke
+
+
+@pytest.mark.parametrize("view", VIEWS)
 def test_each_view_draws_and_redraws_when_the_model_steps(view, session):
     rc, tick = _render_view(view, session)
-    before = _images(rc)
-    assert before and all(b[:4] == b"\x89PNG" for b in before), "views draw PNG figures"
+    before = _options(rc)
+    assert before, f"{view.__name__} draws charts"
+    for opt in before:
+        _json(opt)
+    ticks = {w.tick for w in rc.find(ChartWidget).widgets}
     session.advance(4)
     tick.set(tick.value + 1)
-    after = _images(rc)
+    after = _options(rc)
     assert after != before, f"{view.__name__} did not redraw after 4 more weeks"
+    assert {w.tick for w in rc.find(ChartWidget).widgets} == {t + 1 for t in ticks}
+    assert all(w.alt for w in rc.find(ChartWidget).widgets), "every chart has alt text"
 
 
-@pytest.mark.parametrize("weeks", [0, 8])
-def test_week_axes_tick_whole_weeks_before_and_after_the_first_step(weeks):
-    s = Session(SMALL)
-    s.advance(weeks)
-    figs = [fg.compare_figure(s), fg.kim_figure(s), fg.journey_figure(s, 0)]
-    figs += [fg.spc_figure(s, name) for name in fg.SPC_SERIES]
-    axes = [ax for f in figs for ax in f.axes if ax.get_xlabel() == "week"]
-    assert axes, "the figures have week axes"
-    for ax in axes:
-        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
-        assert len(ticks) >= 2, f"{ax.get_title()!r}: {ticks}"
-        assert all(float(t).is_integer() for t in ticks), f"{ax.get_title()!r}: {ticks}"
+def _line_charts(s: Session) -> list[dict]:
+    opts = [o for o, _ in vw.compare_options(s) + vw.costs_options(s) + vw.flow_options(s)]
+    return [o for o in opts if o["xAxis"].get("name") == "week"] + [vw.kim_history_option(s)]
 
 
-def test_spc_and_journey_selects_change_the_figure(session):
-    for view, label, pick in ((SPCView, "Service", 5), (JourneyView, "Person", 1)):
-        rc, _ = _render_view(view, session)
-        before = _images(rc)
-        sel = rc.find(v.Select, label=label).widget
-        sel.v_model = sel.items[pick]
-        assert _images(rc) != before, f"choosing another {label.lower()} redraws"
+def test_week_charts_name_their_axes_and_hold_every_week_run(session):
+    weeks = nb.weeks_run(session.arms[0])
+    for opt in _line_charts(session):
+        title = opt["title"]["text"]
+        assert opt["yAxis"]["name"], f"{title}: y axis without a name"
+        assert opt["legend"]["show"], f"{title}: no legend"
+        assert opt["xAxis"]["max"] >= weeks
+        for line in opt["series"]:
+            assert len(line["data"]) == weeks, title
+            assert [p[0] for p in line["data"]] == list(range(weeks))
 
 
-def test_compare_table_shows_both_arms(session):
-    rc, _ = _render_view(CompareView, session)
-    html = rc.find(tag="table").widget.unsafe_innerHTML
-    assert "Cost per person-year, complex needs" in html
-    rows = fg.compare_rows(session)
-    assert {r["outcome"].strip() for r in rows} >= {"Wellbeing, complex needs (0-1)"}
+def test_arms_keep_their_colours_and_b_is_dashed(session):
+    for opt in _line_charts(session)[:-1]:
+        a, b = opt["series"][:2]
+        assert (a["color"], b["color"]) == (charts.palette.ARM_A, charts.palette.ARM_B)
+        assert a["lineStyle"]["type"] == "solid" and b["lineStyle"]["type"] == "dashed"
+
+
+def test_wellbeing_and_kim_qualities_are_drawn_on_zero_to_one(session):
+    for opt in _line_charts(session):
+        if "ellbeing" in opt["title"]["text"] or "Kim" in opt["title"]["text"]:
+            assert (opt["yAxis"]["min"], opt["yAxis"]["max"]) == (0, 1), opt["title"]["text"]
+
+
+def test_a_transition_is_marked_on_the_week_charts():
+    s = Session(SMALL.with_(alt="transition"))
+    s.advance(4)
+    assert vw.switches(s) == [(104, "B switches")]
+    for opt in _line_charts(s)[:-1]:
+        mark = opt["series"][0]["markLine"]["data"]
+        assert mark == [{"xAxis": 104, "name": "B switches"}]
+
+
+def test_compare_table_shows_every_headline_row_for_both_arms(session):
+    html = vw.compare_table_html(session)
+    for r in nb.compare_rows(session):
+        assert r["outcome"].strip() in html
+    assert html.count("<tr>") == len(nb.compare_rows(session)) + 1
+    assert "colgroup" in html, "fixed column widths: the layout does not jump"
+
+
+def test_costs_split_into_failure_and_value_demand(session):
+    for arm in session.arms:
+        w = nb.weekly(arm)
+        np.testing.assert_allclose(w["failure"] + w["value"], w["cost"], rtol=1e-12)
+        assert (w["failure"] >= 0).all() and (w["value"] >= 0).all()
+
+
+def test_weekly_costs_add_up_to_the_headline(session):
+    for arm in session.arms:
+        w = nb.weekly(arm)
+        alive = arm.model.events[: len(w["cost"]), 22, 1].astype(float)  # Event.ALIVE, complex
+        total = (w["cost"] * np.maximum(alive, 1) / 52).sum()
+        py = alive.sum() / 52
+        h = nb.headline(arm)["Cost per person-year, complex needs (£)"]
+        assert total / py == pytest.approx(h, rel=1e-9)
+
+
+@given(st.lists(st.floats(-1e6, 1e6), max_size=40), st.integers(1, 10))
+def test_trailing_mean_matches_a_loop(y, k):
+    got = vw.trailing(np.array(y), k)
+    want = [np.mean(y[max(0, i - k + 1) : i + 1]) for i in range(len(y))]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_chart_numbers_are_json_and_close(x):
+    y = charts.num(x)
+    json.dumps(y, allow_nan=False)
+    if y is not None:
+        assert y == pytest.approx(x, rel=1e-3, abs=1e-300)
+
+
+def test_differences_show_a_sign_and_no_scientific_notation():
+    assert vw.fmt_diff(5.92e-05, 3) == "0.000"
+    assert vw.fmt_diff(-0.0311, 3) == "−0.031"
+    assert vw.fmt_diff(3710.2, 0) == "+3,710"
+    assert vw.fmt_diff(float("nan")) == "–"
+
+
+def test_kim_loop_drawing_shows_each_quality(session):
+    arm = session.arms[1]
+    val = nb.kim_values(arm)
+    svg = vw.kim_loop_svg(arm.label, charts.palette.ARM_B, val)
+    for k in nb.KIM:
+        assert f">{val[k]:.2f}<" in svg and f">{k}<" in svg
+    assert 'role="img"' in svg and "aria-label" in svg
+
+
+def test_weekly_csv_holds_every_series(session):
+    text = vw.weekly_csv(session)
+    header = text.splitlines()[0].split(",")
+    assert header[0] == "week" and "A_failure" in header and "B_queue_housing" in header
+    assert len(text.splitlines()) == nb.weeks_run(session.arms[0]) + 1
 
 
 def test_arms_share_life_events_with_the_same_seed(session):
@@ -148,11 +236,20 @@ def _status(rc) -> str:
     return rc.find(v.Html, class_="cc-status").widget.children[0]
 
 
+def _step(rc, week: int) -> None:
+    """Click Step (it runs on a background thread) and wait for the status to say ``week``."""
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    for _ in range(600):
+        if _status(rc).startswith(f"Week {week} of") and "running" not in _status(rc):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"no week {week} after Step: {_status(rc)!r}")
+
+
 def test_page_steps_resets_and_reports_bad_input(small_page):
     _, rc = solara.render(small_page(), handle_error=False)
     assert _status(rc).startswith("Week 0 of")
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    assert _status(rc).startswith("Week 4 of")
+    _step(rc, 4)
     seed = rc.find(v.TextField, label="Seed").widget
     seed.v_model = ""
     seed.fire_event("focusout")
@@ -180,8 +277,7 @@ def test_guided_experiment_sets_up_both_arms(small_page):
 def test_two_pages_have_independent_models(small_page):
     _, rc1 = solara.render(small_page(), handle_error=False)
     _, rc2 = solara.render(small_page(), handle_error=False)
-    rc1.find(v.Btn, children=["Step"]).widget.click()
-    assert _status(rc1).startswith("Week 4 of")
+    _step(rc1, 4)
     assert _status(rc2).startswith("Week 0 of")
 
 
@@ -237,7 +333,6 @@ def test_sigterm_to_the_ui_command_stops_its_server(tmp_path):
     import socket
     import subprocess
     import sys
-    import time
     import urllib.request
 
     with socket.socket() as s:

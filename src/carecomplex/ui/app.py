@@ -27,8 +27,17 @@ from carecomplex.ui.about import About
 from carecomplex.ui.controls import ExperimentPanel, ExperimentsView, RunBar, Settings
 from carecomplex.ui.experiments import EXPERIMENTS
 from carecomplex.ui.people import FamilyView, JourneyView, NetworkView
+from carecomplex.ui.seeds import N_SEEDS, run_seeds
 from carecomplex.ui.session import Draft, Session, live_sessions, validate
-from carecomplex.ui.views import CompareView, CostsView, FlowView, KimView, SPCView
+from carecomplex.ui.views import (
+    CompareView,
+    CostsView,
+    FlowView,
+    KimView,
+    SeedsPanel,
+    SeedsState,
+    SPCView,
+)
 
 RELEASE_DELAY = 2.0  # seconds after a session closes: Solara has dropped its widgets by then
 
@@ -178,6 +187,37 @@ def Page():
         message.set("")
         tick.set(tick.value + 1)
 
+    seeds = solara.use_reactive(SeedsState())
+    cancel = solara.use_memo(threading.Event, [])
+
+    def start_seeds() -> None:
+        """Run the pair for N_SEEDS seeds on a background thread, reporting progress."""
+        if seeds.value.running:
+            return
+        settings = session.settings
+        cancel.clear()
+        label = f"A: {settings.base} vs B: {settings.alt}, seeds {settings.seed} onwards"
+        seeds.set(SeedsState(running=True, total=N_SEEDS, label=label))
+
+        def progress(done: int, total: int) -> None:
+            seeds.set(SeedsState(running=True, done=done, total=total, label=label))
+
+        def work() -> None:
+            try:
+                res = run_seeds(settings, N_SEEDS, progress=progress, cancel=cancel)
+                seeds.set(SeedsState(done=len(res.seeds), total=N_SEEDS, result=res, label=label))
+            except Exception:
+                seeds.set(SeedsState())
+                raise
+
+        threading.Thread(target=work, daemon=True, name="carecomplex-seeds").start()
+
+    # A closed tab stops its seeds job.
+    solara.use_effect(lambda: cancel.set, [])
+
+    def seeds_panel() -> None:
+        SeedsPanel(seeds, start_seeds, cancel.set)
+
     def open_view(name: str) -> None:
         tab.set(TABS.index(name))
 
@@ -204,6 +244,8 @@ def Page():
                     About()
                 elif name == "Experiments":
                     ExperimentsView(draft, reset, open_view, active)
+                elif name == "Compare":
+                    CompareView(session, tick, seeds_panel)
                 else:
                     VIEWS[name](session, tick)
         with solara.Div(classes=["cc-side"]):

@@ -67,8 +67,14 @@ def num(x: float | None, digits: int = 4) -> float | None:
 
 
 def nums(a: Iterable[float], digits: int = 4) -> list[float | None]:
-    """:func:`num` over an array."""
-    return [num(v, digits) for v in np.asarray(a, dtype=np.float64).ravel()]
+    """:func:`num` over an array (vectorised: a chart holds hundreds of points)."""
+    x = np.asarray(a, dtype=np.float64).ravel()
+    ok = np.isfinite(x) & (x != 0)
+    mag = np.zeros_like(x)
+    mag[ok] = np.floor(np.log10(np.abs(x[ok])))
+    scale = 10.0 ** (digits - 1 - mag)
+    r = np.where(ok, np.round(x * scale) / scale, x)
+    return [float(v) if np.isfinite(v) else None for v in r]
 
 
 def pairs(y: Sequence[float], start: int = 0, digits: int = 4) -> list[list[float | None]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import solara
@@ -203,8 +205,10 @@ def Grid(items: list[tuple[ch.Option, str]], tick: int, height: int = 260) -> No
 
 
 @solara.component
-def CompareView(session: Session, tick: solara.Reactive[int]):
-    """The headline table and four running outcomes of both arms."""
+def CompareView(
+    session: Session, tick: solara.Reactive[int], seeds: Callable[[], None] | None = None
+):
+    """The headline table and four running outcomes of both arms (``seeds``: its panel)."""
     t = tick.value
     with session.lock:
         table = compare_table_html(session)
@@ -221,6 +225,8 @@ def CompareView(session: Session, tick: solara.Reactive[int]):
         style="font-size: 13px; border-collapse: collapse; table-layout: fixed; "
         "font-variant-numeric: tabular-nums; margin-bottom: 12px",
     )
+    if seeds is not None:
+        seeds()
     Grid(items, t)
     Download(session, "compare")
 
@@ -583,3 +589,103 @@ def SPCView(session: Session, tick: solara.Reactive[int]):
     opt = spc.spc_option(data, title=series.value, unit=unit, change=change)
     ch.Chart(opt, alt=f"XmR chart of {series.value} in both arms.", height=480, tick=t)
     Caption(spc.spc_caption(data, change=change))
+
+
+# --------------------------------------------------------------------------------------
+# Run 10 seeds
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedsState:
+    """Where a "run 10 seeds" job is: running, seeds done, and its result when finished."""
+
+    running: bool = False
+    done: int = 0
+    total: int = 0
+    result: Any = None  # carecomplex.ui.seeds.SeedsResult
+    label: str = ""  # the settings it ran, in words
+
+
+SEED_ROWS = (
+    "Cost per person-year, complex needs (£)",
+    "  of which failure demand (£)",
+    "Wellbeing, complex needs (0-1)",
+    "Crises per person-year, complex",
+    "Deaths per 100 person-years, complex",
+    "Hand-offs per person-year, everyone",
+    "Repeat assessments per person-year, everyone",
+    "Persons waiting, mean over weeks",
+)
+"""The headline outcomes the seeds panel shows (all are in the CSV)."""
+
+
+def seeds_table_html(result: Any) -> str:
+    """B − A over seeds with its 95 % interval, and whether the interval leaves out zero."""
+    th = "padding: 3px 8px; text-align: right; border-bottom: 1px solid #999; font-weight: 600"
+    head = (
+        f'<th scope="col" style="{th}; text-align: left">outcome</th>'
+        f'<th scope="col" style="{th}">A mean</th><th scope="col" style="{th}">B mean</th>'
+        f'<th scope="col" style="{th}">B − A</th><th scope="col" style="{th}">95 % interval</th>'
+        f'<th scope="col" style="{th}; text-align: left">over seeds</th>'
+    )
+    body = []
+    rows = {r.outcome: r for r in result.rows}
+    for name in SEED_ROWS:
+        r = rows.get(name)
+        if r is None:
+            continue
+        d = decimals(r.a, r.b)
+        if not math.isfinite(r.lo):
+            verdict = "one seed: no interval"
+        elif r.clear:
+            verdict = "B higher" if r.lo > 0 else "B lower"
+        else:
+            verdict = "no clear difference"
+        td = "padding: 2px 8px; text-align: right"
+        body.append(
+            f'<tr><th scope="row" style="padding: 2px 6px; text-align: left; '
+            f'font-weight: normal">{name.strip()}</th>'
+            f'<td style="{td}">{fmt(r.a, d)}</td><td style="{td}">{fmt(r.b, d)}</td>'
+            f'<td style="{td}">{fmt_diff(r.diff, d)}</td>'
+            f'<td style="{td}">{fmt_diff(r.lo, d)} to {fmt_diff(r.hi, d)}</td>'
+            f'<td style="padding: 2px 8px">{verdict}</td></tr>'
+        )
+    return f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+
+
+@solara.component
+def SeedsPanel(
+    state: solara.Reactive[SeedsState], start: Callable[[], None], stop: Callable[[], None]
+):
+    """The "run 10 seeds" action: progress while it runs, B − A with intervals after."""
+    s = state.value
+    with solara.Card(margin=0, style="margin: 12px 0", classes=["cc-seeds"]):
+        solara.Markdown(
+            "**One seed is one story.** Another seed draws other people and other events. "
+            "*Run 10 seeds* runs this pair of settings for ten seeds over the whole run, on "
+            "a background worker, and gives B − A with a 95 % interval, so you can tell a "
+            "difference the systems make from one the seed made."
+        )
+        with solara.Row(style={"align-items": "center"}):
+            if s.running:
+                solara.Button("Stop", on_click=stop, outlined=True)
+                solara.Text(f"running seed {s.done + 1} of {s.total}…")
+            else:
+                solara.Button("Run 10 seeds", on_click=start, color="primary", outlined=True)
+        if s.running:
+            solara.ProgressLinear(value=100 * s.done / max(1, s.total))
+        if s.result is not None and s.result.rows:
+            res = s.result
+            extra = " (stopped early)" if res.cancelled else ""
+            solara.Markdown(
+                f"{s.label}: {len(res.seeds)} seeds, {res.weeks} weeks each{extra}.",
+                style="font-size: 13px",
+            )
+            solara.HTML(
+                tag="table",
+                unsafe_innerHTML=seeds_table_html(res),
+                classes=["cc-seeds-table"],
+                style="font-size: 13px; border-collapse: collapse; "
+                "font-variant-numeric: tabular-nums",
+            )
