@@ -120,7 +120,7 @@ def test_network_shows_full_service_names_on_the_inner_ring(session):
     services = _nodes_of(opt, "service")
     assert [n["name"] for n in services] == SERVICES
     assert "daily living" in SERVICES and all(n["label"]["show"] for n in services)
-    radius = [np.hypot(n["x"], n["y"]) for n in _graph(opt)["data"]]
+    radius = [np.hypot(*n["value"]) for n in _graph(opt)["data"]]
     kinds = [n["category"] for n in _graph(opt)["data"]]
     by = {
         k: {round(r, 2) for r, c in zip(radius, kinds, strict=True) if c == k} for k in set(kinds)
@@ -169,7 +169,8 @@ def test_journey_services_are_the_recorded_ones_with_full_names(session):
         assert opt["yAxis"][a]["data"] == SERVICES
         assert opt["yAxis"][a]["name"] == arm.label
         expect = {(w, int(s)) for w in range(weeks) for s in arm.j_services[w, k] if s >= 0}
-        assert {tuple(pt) for pt in opt["series"][a]["data"]} == expect
+        assert {tuple(pt[:2]) for pt in opt["series"][a]["data"]} == expect
+        assert all(pt[2] == SERVICES[pt[1]] for pt in opt["series"][a]["data"])
         assert opt["series"][a]["color"] == palette.ARMS[a]
     assert session.names[k] in opt["title"]["text"]
 
@@ -259,6 +260,41 @@ def test_family_counts_add_up_the_members_arrays(session):
     followed = [k for k, i in enumerate(arm.sample) if i in m]
     seen = {int(s) for k in followed for s in arm.j_services[: session.week, k].ravel() if s >= 0}
     assert c["services seen by followed members so far"] == len(seen)
+
+
+def test_family_finding_holds():
+    """The Family caption's claims, re-measured over a whole run (2,000 persons, seed 1)."""
+    s = Session(Draft(persons="2000"))
+    homes = pp.households(s.arms[0])
+    assert len(homes) >= 15
+    n_arms = len(s.arms)
+    services = [[set() for _ in homes] for _ in range(n_arms)]
+    workers = [[set() for _ in homes] for _ in range(n_arms)]
+    multi_services = np.zeros(n_arms)
+    multi_members = np.zeros(n_arms)
+    while not s.done:
+        s.advance(1)
+        for a, arm in enumerate(s.arms):
+            for j, h in enumerate(homes):
+                rows = pp.family_now(arm, h.family)
+                eps = [e for r in rows for e in r["episodes"]]
+                services[a][j] |= {sv for sv, _, _ in eps}
+                workers[a][j] |= {w for _, w, _ in eps}
+                multi_services[a] += len({sv for sv, _, _ in eps}) >= 2
+                multi_members[a] += sum(bool(r["episodes"]) for r in rows) >= 2
+    share_services = multi_services / (s.week * len(homes))
+    share_members = multi_members / (s.week * len(homes))
+    mean_services = [np.mean([len(x) for x in services[a]]) for a in range(n_arms)]
+    mean_workers = [np.mean([len(x) for x in workers[a]]) for a in range(n_arms)]
+    assert 4.0 < mean_services[0] < 5.5 and 2.5 < mean_services[1] < 4.0, mean_services
+    assert 6.5 < mean_workers[0] < 9.5 and 3.0 < mean_workers[1] < 5.5, mean_workers
+    assert 0.18 < share_services[0] < 0.35 and 0.04 < share_services[1] < 0.18, share_services
+    assert all(share_members < 0.15), share_members
+    for arm in s.arms:
+        p = arm.model.state.person
+        members = [i for h in homes for i in h.members]
+        with_needs = [i for i in members if p.complex[i]]
+        assert p.crises[with_needs].sum() > 0.65 * p.crises[members].sum()
 
 
 # --------------------------------------------------------------------------- components
