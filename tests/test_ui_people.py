@@ -223,6 +223,21 @@ def test_households_have_two_members_and_one_with_complex_needs_followed_first(s
         assert f"({len(h.members)} people)" in h.label
 
 
+def test_followed_households_come_first_in_the_followed_order():
+    s = Session(Draft(persons="2000"))
+    arm = s.arms[0]
+    homes = pp.households(arm)
+    rank = {int(i): k for k, i in enumerate(arm.sample)}
+    first = [min(rank.get(i, len(rank)) for i in h.members) for h in homes]
+    n = sum(r < len(rank) for r in first)
+    assert 0 < n < len(homes), "some households are followed, some not"
+    assert first[:n] == sorted(first[:n]) and all(r == len(rank) for r in first[n:])
+    assert homes[n:] == sorted(homes[n:], key=lambda h: h.family)
+    for h in homes[:n]:
+        name = arm.names[min(rank[i] for i in h.members if i in rank)]
+        assert h.label.startswith(f"{name}'s household")
+
+
 def test_family_graph_shows_the_members_and_their_open_episodes(session):
     for arm in session.arms:
         for h in pp.households(arm):
