@@ -928,7 +928,7 @@ def FamilyView(session: Session, tick: solara.Reactive[int]):
         tag="table",
         unsafe_innerHTML=_counts_table(session, counts),
         classes=["cc-family"],
-        style="font-size: 13px; border-collapse: collapse; width: auto",
+        style="font-size: 13px; border-collapse: collapse; align-self: flex-start",
     )
     _download(lambda: data, f"family-{home.family}.csv")
 
