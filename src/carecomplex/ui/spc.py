@@ -217,7 +217,8 @@ def xmr(
         baseline: Points from the start of each segment that fix its centre and limits
             (a shorter segment uses all its points: provisional limits).
         floor: The lowest value the series can take: a lower limit below it is drawn at
-            it (``None``: no clipping).
+            it (``None``: no clipping; nor is a floor above a segment's centre, which
+            only data below the floor can give).
 
     Returns:
         The chart: moving ranges, per-point centre and limits, and each rule's flags.
@@ -239,10 +240,14 @@ def xmr(
         provisional.append(m < baseline)
         base, base_mr = xs[a : a + m], mr[a + 1 : a + m]
         if np.isfinite(base).any() and np.isfinite(base_mr).any():
-            c, r = float(np.nanmean(base)), float(np.nanmean(base_mr))
+            # the mean about the first value, so that a constant series has its value as
+            # the centre exactly (a mean of n copies can differ from it in the last digit,
+            # which would put every point a rounding error away from the centre)
+            ref = base[np.isfinite(base)][0]
+            c, r = float(ref + np.nanmean(base - ref)), float(np.nanmean(base_mr))
             centre[a:b], mr_bar[a:b] = c, r
             lo = c - E2 * r
-            lower[a:b] = lo if floor is None else max(lo, floor)
+            lower[a:b] = floor if floor is not None and lo < floor <= c else lo
             upper[a:b] = c + E2 * r
     url = D4 * mr_bar
     with np.errstate(invalid="ignore"):
@@ -373,7 +378,7 @@ def _line(
 def _signal(label: str, r: XmR, key: str, k: int, weeks: list[int], unit: str) -> dict[str, Any]:
     """The points rule ``key`` flags in an arm (None elsewhere), tooltips naming the rules."""
     values = r.mr if key == "range" else r.x
-    data: list[Any] = [None] * len(weeks)
+    data: list[Any] = [None] * len(r.x)
     for i in np.flatnonzero(r.signals[key]):
         rules = "; ".join(RULES[q] for q, m in r.signals.items() if m[i])
         text = f"{label}, week {weeks[i]}: {values[i]:.4g} {unit}<br/>special cause: {rules}"
