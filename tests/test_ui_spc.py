@@ -318,6 +318,15 @@ def test_summary_names_the_rules_and_weeks():
     assert spc.summary(spc.xmr([])) == "no data yet"
     assert spc.summary(spc.xmr([1.0, 2, 1, 2])) == "common cause only"
     assert spc.special_causes(r)[0] == "outside the limits (week 24)"
+    many = spc.xmr(
+        [10.0, 11, 9, 10, 12, 10] * 4 + [30.0, 9, 30, 9, 30, 9, 9, 30, 9, 30, 9, 30, 9, 30]
+    )
+    weeks = [24, 26, 28, 31, 33, 35, 37]
+    assert np.flatnonzero(many.signals["outside"]).tolist() == weeks
+    assert spc.special_causes(many)[0] == "outside the limits (weeks 24, 26, 28, 31 … 37)"
+    assert spc.special_causes(many, 1, brief=True)[0] == "outside the limits (7 weeks from week 25)"
+    consecutive = spc.xmr([10.0, 11, 9, 10, 12, 10] * 4 + [30.0, 30, 9, 30])
+    assert "(weeks 24-25 and 27)" in spc.summary(consecutive)
 
 
 def test_bad_arguments_are_refused():
@@ -426,11 +435,7 @@ def test_option_marks_each_change_on_both_grids_and_says_which_cause_each_arm_sh
     y = np.array([*x, 40.0])
     o = spc.spc_option([("A", y), ("B", np.array(x))], title="t", unit="u")
     texts = [g["style"]["text"] for g in o["graphic"]]
-    assert (
-        texts[0]
-        == "A: special cause: outside the limits, a jump between weeks above the range limit"
-    )
-    assert texts[1].startswith("B: common cause")
+    assert texts == ["A: special cause (outside the limits, range jump)", "B: common cause only"]
     assert [g["style"]["fill"] for g in o["graphic"]] == [palette.ARM_A, palette.ARM_B]
 
 

@@ -85,6 +85,8 @@ _PLAIN: dict[str, str] = {
     "trend": f"a trend of {TREND} or more rising or falling",
     "range": "a jump between weeks above the range limit",
 }
+_TAG = {"outside": "outside the limits", "shift": "shift", "trend": "trend", "range": "range jump"}
+"""Short names of the rules, for the verdict drawn on the chart."""
 _SYMBOL = {"outside": "circle", "shift": "rect", "trend": "triangle", "range": "diamond"}
 """Symbol of each rule's points: rule 1 a ring around the point, the others filled."""
 
@@ -286,18 +288,27 @@ def _weeks_text(weeks: Sequence[int]) -> str:
     if not parts:
         return "no weeks"
     if len(parts) > 6:
-        parts = [*parts[:5], f"... {parts[-1]}"]
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        listed = ", ".join(parts[:4]) + " … " + parts[-1]
+    elif len(parts) > 1:
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    else:
+        listed = parts[0]
     return ("weeks " if len(w) > 1 else "week ") + listed
 
 
-def special_causes(r: XmR, start_week: int = 0) -> list[str]:
-    """One phrase per rule that fires, naming the weeks it flags."""
+def special_causes(r: XmR, start_week: int = 0, *, brief: bool = False) -> list[str]:
+    """One phrase per rule that fires, naming the weeks it flags.
+
+    With ``brief``, a rule that flags several weeks gives their number and the first
+    ("12 weeks from week 30") instead of the list.
+    """
     out = []
     for key, mask in r.signals.items():
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            out.append(f"{_PLAIN[key]} ({_weeks_text(idx + start_week)})")
+        idx = np.flatnonzero(mask) + start_week
+        if not len(idx):
+            continue
+        weeks = f"{len(idx)} weeks from week {idx[0]}" if brief and len(idx) > 1 else None
+        out.append(f"{_PLAIN[key]} ({weeks or _weeks_text(idx)})")
     return out
 
 
@@ -349,10 +360,10 @@ def _short(r: XmR) -> str:
     """The verdict drawn on the chart: common cause, or special cause and its rules."""
     if not np.isfinite(r.x).any():
         return "no data yet"
-    fired = [_PLAIN[key] for key, m in r.signals.items() if m.any()]
+    fired = [_TAG[key] for key, m in r.signals.items() if m.any()]
     if not fired:
-        return "common cause only (inside the limits, no runs or trends)"
-    return "special cause: " + ", ".join(fired)
+        return "common cause only"
+    return f"special cause ({', '.join(fired)})"
 
 
 def _line(
@@ -505,10 +516,11 @@ def spc_option(
             }
         )
     axis = {"type": "category", "data": weeks, "boundaryGap": False}
+    left = {"nameTextStyle": {"align": "left"}}  # names start at the axis, not off the chart
     return {
         "animation": False,
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "legend": {"data": legend, "top": 24, "type": "scroll"},
+        "legend": {"data": legend, "top": 24, "left": 8, "right": 40, "type": "scroll"},
         "tooltip": {"trigger": "item", "confine": True},
         "axisPointer": {"link": [{"xAxisIndex": "all"}]},
         "grid": [
@@ -520,8 +532,8 @@ def spc_option(
             {**axis, "gridIndex": 1, "name": "week", "nameLocation": "middle", "nameGap": 24},
         ],
         "yAxis": [
-            {"type": "value", "gridIndex": 0, "name": unit, "scale": True},
-            {"type": "value", "gridIndex": 1, "name": f"moving range ({unit})", "min": 0},
+            {"type": "value", "gridIndex": 0, "name": unit, "scale": True, **left},
+            {"type": "value", "gridIndex": 1, "name": f"moving range ({unit})", "min": 0, **left},
         ],
         "dataZoom": [
             {"type": "inside", "xAxisIndex": [0, 1]},
@@ -569,7 +581,7 @@ def spc_caption(
         )
     verdicts = []
     for (label, _), r in zip(arms, charts, strict=True):
-        causes = special_causes(r, start_week)
+        causes = special_causes(r, start_week, brief=True)
         if not np.isfinite(r.x).any():
             verdicts.append(f"{label} has no weeks yet")
         elif not causes:
