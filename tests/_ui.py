@@ -37,7 +37,10 @@ CHROME_ARGS = [
     "--disable-sync",
 ]
 # Charts of the open view that ECharts has drawn (chart.vue sets data-tick when drawn).
-DRAWN = "() => [...document.querySelectorAll('.cc-view .cc-chart')].filter(c => +c.dataset.tick >= 0).length"
+DRAWN = (
+    "() => [...document.querySelectorAll('.cc-view .cc-chart')]"
+    ".filter(c => +c.dataset.tick >= 0).length"
+)
 # Click Step and time, in the page, until every chart of the open view shows the new tick.
 CLICK_TO_DRAWN = """() => new Promise((resolve, reject) => {
   const charts = () => [...document.querySelectorAll('.cc-view .cc-chart')];

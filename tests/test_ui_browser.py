@@ -132,7 +132,8 @@ def test_about_first_then_every_view_steps_and_draws(browser, url):
     open_tab(page, "Compare")
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function(
-        f"() => parseInt(document.querySelector('.cc-status').innerText.split(' ')[1]) >= {week + 12}"
+        "() => parseInt(document.querySelector('.cc-status').innerText.split(' ')[1])"
+        f" >= {week + 12}"
     )
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for()

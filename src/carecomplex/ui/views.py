@@ -581,14 +581,42 @@ def SPCView(session: Session, tick: solara.Reactive[int]):
 
     t = tick.value
     series = solara.use_reactive(next(iter(nb.SPC_SERIES)))
+    marked = solara.use_reactive("")
     with session.lock:
         data = [(arm.label, nb.spc_values(arm, series.value)) for arm in session.arms]
         change = [w for w, _ in switches(session)]
+    try:
+        extra = int(marked.value) if marked.value.strip() else None
+    except ValueError:
+        extra = None
+    if extra is not None and extra > 0:
+        change = sorted({*change, extra})
     unit = nb.SPC_SERIES[series.value][2]
-    solara.Select("Series", values=list(nb.SPC_SERIES), value=series)
-    opt = spc.spc_option(data, title=series.value, unit=unit, change=change)
-    ch.Chart(opt, alt=f"XmR chart of {series.value} in both arms.", height=480, tick=t)
-    Caption(spc.spc_caption(data, change=change))
+    kw = {"title": series.value, "unit": unit, "change": change}
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "wrap"}):
+        with solara.Div(style={"width": "360px"}):
+            solara.Select("Series", values=list(nb.SPC_SERIES), value=series)
+        with solara.Div(style={"width": "260px"}):
+            solara.InputText(
+                "Mark a change at week (limits recomputed)",
+                value=marked,
+                continuous_update=False,
+                error="a whole week number" if marked.value.strip() and extra is None else False,
+            )
+    Caption(
+        "Statistical process control, as the seeds teach it: week-to-week variation is "
+        "**common cause** (the system as it is) unless a rule fires: a point outside the "
+        "natural process limits, a run of 8 on one side of the centre line, a trend of 6 "
+        "rising or falling, or a jump in the moving range. Then it is **special cause**, "
+        "worth asking why. Chasing common-cause noise (as a target does) makes things worse."
+    )
+    ch.Chart(
+        spc.spc_option(data, **kw),
+        alt=f"XmR chart of {series.value} in both arms: values above, moving ranges below.",
+        height=520,
+        tick=t,
+    )
+    Caption(spc.spc_caption(data, **kw))
 
 
 # --------------------------------------------------------------------------------------
