@@ -106,7 +106,7 @@ def test_experiments_are_well_formed() -> None:
 def test_lesson_check_reads_the_session() -> None:
     """A check says 'not yet' before its weeks, then gives both arms' numbers."""
     exp = next(e for e in EXPERIMENTS if e.title == "Targets speed access")
-    s = Session(exp.draft("1", "300"))
+    s = Session(exp.draft("1", "1000"))
     ok, line = exp.lessons[0].check(s)
     assert not ok and line.startswith("Not yet: play to week 260")
     s.advance(30)
@@ -115,7 +115,9 @@ def test_lesson_check_reads_the_session() -> None:
     ok, line = early.check(s)
     a, b = early.values(s)
     assert ok == (b > a) and f"A {a:.4g}, B {b:.4g}" in line
+    assert ok == ("as the text says" in line)
     # A lesson that says the opposite fails on the same run.
+    assert a != b
     flipped = Lesson("fewer wait in B", early.metric, "B < A", play=30)
     assert flipped.check(s)[0] is not ok
     window = Lesson("queues", "queue", "B > A", (10, 30))

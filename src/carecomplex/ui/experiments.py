@@ -234,7 +234,7 @@ EXPERIMENTS = (
         "week in both arms. B learns its new ways over about two years from week 0.",
         (
             "Do crises and hand-offs fall together?",
-            "Is anything worse in the alliance? Look at persons waiting.",
+            "Is anything worse in the alliance (look at persons waiting)?",
             "Which budget holders spend more in B, and which less?",
         ),
         "Crises, hand-offs and rejections fall in B; more people wait in B, because its "
