@@ -9,7 +9,7 @@ must hold in most seeds and the t interval over seeds of B - A must support its 
 The default run uses 1,000 persons and 4 seeds (about a minute on two cores): at 600
 persons a year's weekly cost is too noisy for "B costs less in year five" to hold in
 most of 4 seeds, at 1,000 every lesson holds in every seed (1-4). ``-m slow`` runs the
-UI default of 2,000 persons over 10 seeds (about two and a half minutes), where the
+UI default of 2,000 persons over 10 seeds (about 75 s on two cores), where the
 texts' numbers come from. Run as a script to print the numbers:
 ``uv run python tests/test_ui_experiments.py [persons] [seeds]``.
 """

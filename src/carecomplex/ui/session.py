@@ -3,9 +3,10 @@
 Nothing here imports Solara, so it is tested like any other module. A browser session
 owns one :class:`Session` (created inside the page component, never at module level);
 the session owns two :class:`~carecomplex.model.CareModel` runs built from two
-scenarios with the same seed. The model's random draws are counter-based, so the two
-arms share every life event (common random numbers): what differs on screen is the
-regime, not the noise.
+scenarios with the same seed and one burn-in: arm B is arm A's branch at week 0
+(:meth:`~carecomplex.model.CareModel.branch`). The model's random draws are
+counter-based, so the two arms share every life event (common random numbers): what
+differs on screen is the regime, not the noise.
 """
 
 from __future__ import annotations
