@@ -6,6 +6,8 @@ order of docs/ODD.md §3, on the entity tables of :mod:`carecomplex.state`.
 
 from __future__ import annotations
 
+import copy
+
 import mesa
 import numpy as np
 
@@ -401,6 +403,58 @@ class CareModel(mesa.Model):
         out[:, Journey.TRUST] = np.where(open_, per.slot_trust[i], 0.0).max(axis=1)
         out[:, Journey.EPISODES] = open_.sum(axis=1)
         out[:, Journey.NEED] = per.need[i].mean(axis=1)
+
+    def branch(self, params: Params) -> CareModel:
+        """A copy of this model, as it is now, that runs under ``params`` from now on.
+
+        The copy is deep: it shares no array (nor agent, nor collected data) with this
+        model, and keeps this model's seed, so both draw the same random numbers in the
+        weeks to come (common random numbers). Its past (the burn-in, and any weeks
+        already run) is this model's past. Used for paired arms with a shared burn-in:
+        build arm A, run its burn-in, then ``b = a.branch(params_b)``; at week 0 the two
+        are the same system.
+
+        From the copy's next step on, every weekly read of the parameters is ``params``'s:
+        the levers in force are ``levers_at(params, week)``, and the change from the
+        levers this model had last week to those goes through the ordinary lever-change
+        path of :meth:`_week_params`, friction of change (burnout) included, as does the
+        programme cost of the change (:meth:`_programme_pence`: training, recommissioning
+        in the first week of a change, double running). ``branch(self.params)`` gives a
+        model whose every later step is bit-identical to this model's.
+
+        Raises:
+            ValueError: if ``params`` is not a :class:`Params`, or differs from this
+                model's in what only the building of the population reads or what the
+                arrays are shaped by, which a branch cannot change: the ``population``
+                group, the run length and burn-in (``run.years``, ``run.burn_in``), the
+                unit costs (``costs``), the posts per 1,000 persons
+                (``capacity.workers_per_1000``) and the initial trust in services
+                (``trust.initial``).
+        """
+        if not isinstance(params, Params):
+            raise ValueError(f"branch: params must be a Params, got {type(params).__name__}")
+        p = self.params
+        fixed = {
+            "population": (p.population, params.population),
+            "run.years": (p.run.years, params.run.years),
+            "run.burn_in": (p.run.burn_in, params.run.burn_in),
+            "costs": (dict(p.costs), dict(params.costs)),
+            "capacity.workers_per_1000": (
+                p.capacity.workers_per_1000,
+                params.capacity.workers_per_1000,
+            ),
+            "trust.initial": (p.trust.initial, params.trust.initial),
+        }
+        differ = [k for k, (a, b) in fixed.items() if a != b]
+        if differ:
+            raise ValueError(
+                "branch: a branch shares its source's population, run length and costs; "
+                f"these params differ in {', '.join(differ)} (build a new model instead)"
+            )
+        twin = copy.deepcopy(self)
+        twin.params = params
+        twin._kp_memo = (None, None, None, None, None)  # the next step builds params's KP
+        return twin
 
     def run(self) -> CareModel:
         """Run the burn-in and all measured weeks; returns ``self``."""

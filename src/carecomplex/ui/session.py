@@ -3,9 +3,10 @@
 Nothing here imports Solara, so it is tested like any other module. A browser session
 owns one :class:`Session` (created inside the page component, never at module level);
 the session owns two :class:`~carecomplex.model.CareModel` runs built from two
-scenarios with the same seed. The model's random draws are counter-based, so the two
-arms share every life event (common random numbers): what differs on screen is the
-regime, not the noise.
+scenarios with the same seed and one burn-in: arm B is arm A's branch at week 0
+(:meth:`~carecomplex.model.CareModel.branch`). The model's random draws are
+counter-based, so the two arms share every life event (common random numbers): what
+differs on screen is the regime, not the noise.
 """
 
 from __future__ import annotations
@@ -160,12 +161,36 @@ def validate(d: Draft) -> tuple[Settings | None, dict[str, str]]:
 class Arm:
     """One model of the pair, with a per-week record for the journey view."""
 
-    def __init__(self, label: str, params: Params, seed: int, sample: np.ndarray, names: list[str]):
+    def __init__(
+        self,
+        label: str,
+        params: Params,
+        seed: int,
+        sample: np.ndarray,
+        names: list[str],
+        *,
+        source: CareModel | None = None,
+    ):
+        """Build the arm's model and run its burn-in (not shown).
+
+        With ``source`` (a model at week 0, the other arm's), the arm does not run a
+        burn-in of its own: its model is ``source.branch(params)``, the same system at
+        week 0 that runs under ``params`` from then on (a shared burn-in). ``seed`` is
+        then the source's.
+        """
         self.label = label
         self.names = names
-        self.model = CareModel(params, seed)
-        while self.model.week < 0:  # burn-in, not shown
-            self.model.step()
+        if source is None:
+            self.model = CareModel(params, seed)
+            while self.model.week < 0:  # burn-in, not shown
+                self.model.step()
+        else:
+            if source.week != 0 or source.seed != seed:
+                raise ValueError(
+                    f"Arm: a shared burn-in branches a model at week 0 with the same seed "
+                    f"(source at week {source.week}, seed {source.seed}; seed {seed})"
+                )
+            self.model = source.branch(params)
         self.sample = sample
         n = self.model.n_weeks
         k = len(sample)
@@ -206,6 +231,14 @@ def followed(params: Params, seed: int) -> tuple[np.ndarray, list[str]]:
     return np.concatenate([pers, pick]), names + [f"Person {int(i)}" for i in pick]
 
 
+def pair(s: Settings) -> tuple[Arm, Arm]:
+    """Arms A and B of ``s`` at week 0: A runs the burn-in, B is A's branch under B's params."""
+    sample, names = followed(s.base_params, s.seed)
+    a = Arm(f"A: {s.base}", s.base_params, s.seed, sample, names)
+    b = Arm(f"B: {s.alt}", s.alt_params, s.seed, sample, names, source=a.model)
+    return a, b
+
+
 _LIVE: weakref.WeakSet[Session] = weakref.WeakSet()
 
 
@@ -226,15 +259,16 @@ class Session:
         self.reset(settings)
 
     def reset(self, s: Settings) -> None:
-        """Build both arms afresh (burn-in included) with the same seed."""
-        sample, names = followed(s.base_params, s.seed)
-        arms = (
-            Arm(f"A: {s.base}", s.base_params, s.seed, sample, names),
-            Arm(f"B: {s.alt}", s.alt_params, s.seed, sample, names),
-        )
+        """Build both arms afresh with the same seed and one shared burn-in.
+
+        Arm A runs the burn-in; arm B is a branch of A at week 0
+        (:meth:`~carecomplex.model.CareModel.branch`), so at week 0 the two are the same
+        system and every difference after it comes from B's parameters.
+        """
+        arms = pair(s)
         with self.lock:
             self.settings = s
-            self.names = names
+            self.names = arms[0].names
             self.arms = arms
             self.resets = getattr(self, "resets", -1) + 1
 
