@@ -4,6 +4,7 @@ builders of its charts and tables (what the student sees, read without a browser
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import ipyvuetify as v
@@ -240,7 +241,8 @@ def _step(rc, week: int) -> None:
     """Click Step (it runs on a background thread) and wait for the status to say ``week``."""
     rc.find(v.Btn, children=["Step"]).widget.click()
     for _ in range(600):
-        if _status(rc).startswith(f"Week {week} of") and "running" not in _status(rc):
+        stepping = any(t.name == "carecomplex-step" for t in threading.enumerate())
+        if _status(rc).startswith(f"Week {week} of") and not stepping:
             return
         time.sleep(0.05)
     pytest.fail(f"no week {week} after Step: {_status(rc)!r}")

@@ -25,7 +25,7 @@ import solara
 
 from carecomplex.ui.about import About
 from carecomplex.ui.controls import ExperimentPanel, ExperimentsView, RunBar, Settings
-from carecomplex.ui.experiments import EXPERIMENTS
+from carecomplex.ui.experiments import EXPERIMENTS, TABS
 from carecomplex.ui.people import FamilyView, JourneyView, NetworkView
 from carecomplex.ui.seeds import N_SEEDS, run_seeds
 from carecomplex.ui.session import Draft, Session, live_sessions, validate
@@ -84,18 +84,6 @@ def _on_kernel_start() -> Callable[[], None]:
 
 solara.lifecycle.on_kernel_start(_on_kernel_start)
 
-TABS = (
-    "About",
-    "Compare",
-    "Costs",
-    "Flow",
-    "SPC",
-    "Kim loop",
-    "Network",
-    "Journey",
-    "Family",
-    "Experiments",
-)
 VIEWS = {
     "Compare": CompareView,
     "Costs": CostsView,
@@ -237,7 +225,7 @@ def Page():
                     for t in TABS:
                         solara.lab.Tab(t)
             if exp is not None:
-                ExperimentPanel(exp, open_view, lambda: active.set(""))
+                ExperimentPanel(exp, session, tick, open_view, lambda: active.set(""))
             slug = name.lower().replace(" ", "-")
             with solara.Div(classes=[f"cc-{slug}", "cc-view"]).key(slug):
                 if name == "About":

@@ -56,14 +56,7 @@ def Chart(option: Option, alt: str, height: int = 300, tick: int = 0):
 
 def num(x: float | None, digits: int = 4) -> float | None:
     """A float for JSON: ``digits`` significant digits, None for NaN or infinity."""
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    if x == 0:
-        return 0.0
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    return None if x is None else nums([x], digits)[0]
 
 
 def nums(a: Iterable[float], digits: int = 4) -> list[float | None]:
@@ -72,8 +65,11 @@ def nums(a: Iterable[float], digits: int = 4) -> list[float | None]:
     ok = np.isfinite(x) & (x != 0)
     mag = np.zeros_like(x)
     mag[ok] = np.floor(np.log10(np.abs(x[ok])))
-    scale = 10.0 ** (digits - 1 - mag)
-    r = np.where(ok, np.round(x * scale) / scale, x)
+    # Round in the value's decade: x / 10**mag is in [1, 10), so nothing overflows.
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        unit = 10.0**mag
+        ok &= unit > 0  # a subnormal's decade underflows: kept as it is
+        r = np.where(ok, np.round(x / np.where(ok, unit, 1.0), digits - 1) * unit, x)
     return [float(v) if np.isfinite(v) else None for v in r]
 
 

@@ -178,18 +178,43 @@ def Settings(
 
 
 @solara.component
-def ExperimentPanel(exp: Experiment, open_view: Callable[[str], None], close: Callable[[], None]):
-    """The experiment set up, kept on screen while playing: its questions and what to look for."""
+def ExperimentPanel(
+    exp: Experiment,
+    session: Session,
+    tick: solara.Reactive[int],
+    open_view: Callable[[str], None],
+    close: Callable[[], None],
+):
+    """The experiment set up, kept on screen while playing.
+
+    It shows the questions, what to look for and, once enough weeks have run, whether
+    this run shows what the text says.
+    """
+    _ = tick.value
     with solara.Card(
         margin=0, style="margin: 4px 0 8px 0; background: #f4f8fb", classes=["cc-experiment"]
     ):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
-            solara.Markdown(f"**Experiment: {exp.title}**")
+            solara.Markdown(f"**Experiment: {exp.title}** (open view: {exp.view})")
             with solara.Row():
                 solara.Button(f"Open {exp.view}", text=True, on_click=lambda: open_view(exp.view))
                 solara.Button("Close", text=True, on_click=close)
         questions = "\n".join(f"- {q}" for q in exp.questions)
         solara.Markdown(f"{questions}\n\n**What to look for:** {exp.look_for}")
+        with session.lock:
+            checks = exp.check(session) if session.week >= exp.weeks else []
+        if checks:
+            lines = "\n".join(f"- {'✓' if ok else '✗'} {line}" for ok, line in checks)
+            solara.Markdown(
+                f"**This run, week {session.week}:**\n\n{lines}\n\n"
+                f"**Over ten seeds the model showed:** {exp.found} Check yours with "
+                "*Run 10 seeds* (Compare)."
+            )
+        else:
+            solara.Text(
+                f"Play to week {exp.weeks} to check this run against the lesson.",
+                classes=[HINT],
+            )
 
 
 @solara.component
@@ -214,17 +239,7 @@ def ExperimentsView(
     """Guided experiments: each sets the controls, resets, opens its view and stays on screen."""
 
     def start(exp: Experiment) -> None:
-        base = Draft()
-        draft.set(
-            base.with_(
-                base=exp.base,
-                alt=exp.alt,
-                seed=draft.value.seed,
-                persons=draft.value.persons,
-                levers={**scenario_levers(exp.alt), **exp.levers},
-                world={**base.world, **exp.world},
-            )
-        )
+        draft.set(exp.draft(draft.value.seed, draft.value.persons))
         reset()
         active.set(exp.title)
         open_view(exp.view)
