@@ -150,10 +150,10 @@ def open_tab(page: Any, name: str) -> None:
     """Open a view's tab; for a view with charts, wait until they are drawn."""
     page.get_by_role("tab", name=name, exact=True).click()
     slug = name.lower().replace(" ", "-")
-    page.locator(f".cc-{slug}").wait_for()
-    if page.locator(f".cc-{slug} .cc-chart").count():
+    page.locator(f".cc-view.cc-{slug}").wait_for()
+    if page.locator(f".cc-view.cc-{slug} .cc-chart").count():
         page.wait_for_function(
-            f"() => [...document.querySelectorAll('.cc-{slug} .cc-chart')]"
+            f"() => [...document.querySelectorAll('.cc-view.cc-{slug} .cc-chart')]"
             ".every(c => +c.dataset.tick >= 0)"
         )
 

@@ -24,6 +24,7 @@ import statistics
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from _ui import (
     ARTIFACTS,
@@ -148,11 +149,13 @@ def test_about_first_then_every_view_steps_and_draws(browser, url):
 def test_bad_input_shows_where_it_was_typed(browser, url):
     ctx, page, watch = _open(browser, url)
     week = status(page).split(" of")[0]
-    page.get_by_label("Persons").fill("1e9")
-    page.get_by_label("Persons").press("Enter")
-    page.get_by_label("Seed").fill("")
-    page.get_by_label("Seed").press("Enter")
-    page.get_by_label("workforce: turnover (per week)").fill("2")  # in a closed panel
+    page.get_by_label("Persons", exact=True).fill("1e9")
+    page.get_by_label("Persons", exact=True).press("Enter")
+    page.get_by_label("Seed", exact=True).fill("")
+    page.get_by_label("Seed", exact=True).press("Enter")
+    page.get_by_text("The world (both arms)").click()  # open the panel, type a bad value
+    page.get_by_label("workforce: turnover (1/week)").fill("2")
+    page.get_by_label("workforce: turnover (1/week)").press("Enter")
     page.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text("Not reset").wait_for()
     persons = page.get_by_text("The web UI runs 200 to 20,000 persons").first
@@ -167,12 +170,12 @@ def test_bad_input_shows_where_it_was_typed(browser, url):
     shot(page, "bad-input")
 
     # Corrected, the reset goes through: a new seed, a fresh run.
-    page.get_by_label("Persons").fill("1500")
-    page.get_by_label("Persons").press("Enter")
-    page.get_by_label("Seed").fill("7")
-    page.get_by_label("Seed").press("Enter")
-    page.get_by_label("workforce: turnover (per week)").fill("0.01")
-    page.get_by_label("workforce: turnover (per week)").press("Enter")
+    page.get_by_label("Persons", exact=True).fill("1500")
+    page.get_by_label("Persons", exact=True).press("Enter")
+    page.get_by_label("Seed", exact=True).fill("7")
+    page.get_by_label("Seed", exact=True).press("Enter")
+    page.get_by_label("workforce: turnover (1/week)").fill("0.01")
+    page.get_by_label("workforce: turnover (1/week)").press("Enter")
     page.get_by_role("button", name="Reset", exact=True).click()
     wait_status(page, "seed 7")
     assert status(page).startswith("Week 0 of") and "1,500 persons" in status(page)
@@ -186,12 +189,13 @@ def test_every_guided_experiment_sets_up_and_keeps_its_questions_on_screen(brows
     for exp in EXPERIMENTS:
         open_tab(page, "Experiments")
         page.get_by_role("button", name=f"Set up: {exp.title}").click()
-        wait_status(page, f"A: {exp.base} vs B: {exp.alt}")
-        assert status(page).startswith("Week 0 of")
+        page.locator(".cc-status", has_text=f"A: {exp.base} vs B: {exp.alt}").filter(
+            has_text="Week 0 of"
+        ).wait_for()
         panel = page.locator(".cc-experiment")
         panel.wait_for()
         tab = page.get_by_role("tab", name=exp.view, exact=True)
-        assert tab.get_attribute("aria-selected") == "true", f"{exp.title} opens {exp.view}"
+        expect(tab).to_have_attribute("aria-selected", "true")  # it opens its view
         step(page, 4)
         assert exp.questions[0][:40] in panel.inner_text(), "the questions stay while it runs"
         assert exp.look_for[:40] in panel.inner_text()

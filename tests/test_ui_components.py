@@ -192,6 +192,8 @@ def test_seed_accepts_what_people_type(text, seed):
         ("persons", "lots", "whole number of persons"),
         ("persons", "50", "200 to 20,000"),
         ("persons", "2.5", "whole number of persons"),
+        ("persons", "1e9", "200 to 20,000"),
+        ("persons", "1,000,000", "use the CLI"),
     ],
 )
 def test_bad_values_give_a_message(field, value, words):

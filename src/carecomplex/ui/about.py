@@ -43,19 +43,20 @@ reasoning about mechanisms, not a forecast of any real place.
 PRESS = """\
 ## What to press
 
-- **Step** moves both arms on by the *Weeks per step* set below it.
+- **Step** moves both arms on by the *Weeks per step* set beside it.
 - **Play** keeps stepping until the run ends (five years); **Pause** stops it.
-- **Reset** starts both arms again from week 0 with what the sidebar says. Changes in
-  the sidebar (scenarios, seed, persons, levers, the world) do nothing until you press
-  Reset; a bad value gets a red message and the run goes on as it was.
+- **Reset** starts both arms again from week 0 with what the *Settings* panel says
+  (on the right; below the views on a phone). Changes there (scenarios, seed, persons,
+  levers, the world) do nothing until you press Reset; a bad value gets a red message
+  under its field and the run goes on as it was.
 - **Scenario A** and **Scenario B** pick how each arm works; the sliders under *Levers of
   arm B* fine-tune arm B one mechanism at a time. *The world* holds facts about the
   town (staff turnover, how fast trust builds, ...), the same for both arms.
 - **Experiments** (a tab): each card sets up a comparison in one click (*Set up*), then
   opens the view to watch; press Play and read what it asks.
-- **Run 10 seeds**: one seed is one possible run of luck. This runs the same pair with
-  ten seeds and shows B − A with a 95 % interval, so you can tell a real difference
-  from a lucky one.
+- **Run 10 seeds** (in Compare): one seed is one possible run of luck. This runs the
+  same pair with ten seeds over the whole five years, in the background, and shows
+  B − A with a 95 % interval, so you can tell a real difference from a lucky one.
 """
 
 VIEWS: dict[str, str] = {
@@ -76,10 +77,12 @@ VIEWS: dict[str, str] = {
     "and width show how much they trust each other.",
     "Journey": "one person (Brian, Asha, Derek or someone sampled) week by week: services "
     "met, cost, crises and trust.",
-    "Family": "Think Family: the households around people with complex needs; family "
-    "support softens life's shocks and is worn down by the members' needs.",
-    "Experiments": "guided experiments in plain words; Set up fills the sidebar, resets "
-    "and opens the view to watch.",
+    "Family": "Think Family: one household with a member with complex needs, in both "
+    "arms: its members, the workers and services around them now, and counts so far "
+    "(services, workers, crises, cost); family support softens life's shocks and is worn "
+    "down by the members' needs.",
+    "Experiments": "guided experiments in plain words; Set up fills the settings, resets, "
+    "opens the view to watch and keeps its questions above the view while it runs.",
 }
 """One line per tab: what it shows (tab names as in the app)."""
 

@@ -107,6 +107,7 @@ CSS = """
            gap: 10px 18px; }
 .cc-hint { font-size: 12px; color: #555; line-height: 1.3; margin: 0 0 10px 0; }
 .cc-status { font-size: 13px; }
+@media (max-width: 700px) { .cc-tagline { display: none; } }
 @media (max-width: 900px) {
   .cc-page { flex-direction: column; padding: 4px; }
   .cc-side { order: 2; position: static; max-height: none; flex: none; width: 100%; }
@@ -131,13 +132,17 @@ def Page():
     active = solara.use_reactive("")  # title of the guided experiment set up, if any
     latency = solara.use_reactive(0.0)
 
-    def advance(done: Callable[[], None] = lambda: None) -> None:
-        """Step the pair; ``done`` runs before the views are told (so Step is free again)."""
+    def advance() -> None:
+        """Step the pair, then tell the views and the status line in one render.
+
+        The status line's week and the views' numbers change together (both read the
+        tick), so the status never runs ahead of what is drawn.
+        """
         t0 = time.perf_counter()
         session.advance(weeks.value)
-        latency.set(1000 * (time.perf_counter() - t0))
-        done()
+        ms = 1000 * (time.perf_counter() - t0)
         tick.set(tick.value + 1)
+        latency.set(ms)
 
     def step_once() -> None:
         """Step on a background thread; the busy bar shows until the view has the numbers."""
@@ -147,7 +152,7 @@ def Page():
 
         def work() -> None:
             try:
-                advance(lambda: busy.set(False))
+                advance()
             finally:
                 busy.set(False)
 
@@ -212,7 +217,10 @@ def Page():
     solara.Title("carecomplex: siloed vs alliance care")
     solara.Style(CSS)
     with solara.AppBar():
-        solara.Text("Same people, same life events, two ways of organising care")
+        solara.Text(
+            "Same people, same life events, two ways of organising care",
+            classes=["cc-tagline"],
+        )
     name = TABS[tab.value]
     exp = next((e for e in EXPERIMENTS if e.title == active.value), None)
     with solara.Div(classes=["cc-page"]):

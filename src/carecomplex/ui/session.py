@@ -131,13 +131,21 @@ def validate(d: Draft) -> tuple[Settings | None, dict[str, str]]:
     except ValueError as e:
         errors["seed"] = str(e)
     lo, hi = PERSONS_RANGE
+    range_msg = f"The web UI runs {lo:,} to {hi:,} persons (use the CLI for more)."
     try:
-        persons = int(parse_number("population.persons", d.persons))
+        typed = float((d.persons or "").strip().replace(",", "").replace("_", ""))
     except ValueError:
-        errors["persons"] = f"Enter a whole number of persons from {lo:,} to {hi:,}."
+        typed = math.nan
+    if math.isfinite(typed) and typed.is_integer() and not lo <= typed <= hi:
+        errors["persons"] = range_msg  # "1e9" is a whole number, out of range
     else:
-        if not lo <= persons <= hi:
-            errors["persons"] = f"The web UI runs {lo:,} to {hi:,} persons (use the CLI for more)."
+        try:
+            persons = int(parse_number("population.persons", d.persons))
+        except ValueError:
+            errors["persons"] = f"Enter a whole number of persons from {lo:,} to {hi:,}."
+        else:
+            if not lo <= persons <= hi:
+                errors["persons"] = range_msg
     world: dict[str, dict[str, float]] = {}
     for key, text in d.world.items():
         try:

@@ -482,7 +482,7 @@ def spc_option(
             {
                 "type": "text",
                 "left": 72,
-                "top": 46 + 16 * k,
+                "top": 52 + 16 * k,
                 "silent": True,
                 "style": {
                     "text": f"{label}: {_short(r)}",
@@ -524,7 +524,7 @@ def spc_option(
         "tooltip": {"trigger": "item", "confine": True},
         "axisPointer": {"link": [{"xAxisIndex": "all"}]},
         "grid": [
-            {"left": 64, "right": 24, "top": 104, "height": "42%"},
+            {"left": 64, "right": 24, "top": 116, "height": "40%"},
             {"left": 64, "right": 24, "bottom": 72, "height": "20%"},
         ],
         "xAxis": [
