@@ -175,10 +175,21 @@ def step(page: Any, week: int) -> None:
 
 
 def shot(page: Any, name: str) -> Path:
-    """A full-page screenshot in ``tests/artifacts/ui-<name>.png``."""
+    """A screenshot of the whole page in ``tests/artifacts/ui-<name>.png`` (committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"ui-{name}.png"
+    # The app scrolls inside its layout, so a full-page shot is one window high: make the
+    # window as tall as the content for the shot, then put it back.
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('.cc-page')].map(e => e.scrollHeight), 0)"
+    )
+    if size and height + 90 > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height + 90})
+        page.wait_for_timeout(300)  # charts resize to the new window
     page.screenshot(path=str(path), full_page=True)
+    if size:
+        page.set_viewport_size(size)
     return path
 
 

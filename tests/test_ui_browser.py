@@ -226,6 +226,27 @@ def test_narrow_window_keeps_the_run_bar_and_charts_uncovered(browser, url, widt
     ctx.close()
 
 
+def test_run_ten_seeds_gives_intervals_in_the_background(browser, url):
+    ctx, page, watch = _open(browser, url)
+    page.get_by_label("Persons", exact=True).fill("300")
+    page.get_by_label("Persons", exact=True).press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    wait_status(page, "300 persons")
+    open_tab(page, "Compare")
+    page.get_by_role("button", name="Run 10 seeds").click()
+    page.get_by_text("running seed").wait_for()
+    step(page, 4)  # the page still steps while the seeds run
+    table = page.locator(".cc-seeds-table")
+    table.wait_for(timeout=180_000)
+    text = table.inner_text()
+    assert "95 % interval" in text and "Crises per person-year" in text
+    assert any(w in text for w in ("B lower", "B higher", "no clear difference"))
+    assert "10 seeds" in page.locator(".cc-seeds").inner_text()
+    shot(page, "run-10-seeds")
+    watch.check()
+    ctx.close()
+
+
 def test_two_sessions_step_independent_models(browser, url):
     c1, p1 = open_session(browser, url)
     c2, p2 = open_session(browser, url)

@@ -106,6 +106,8 @@ CSS = """
 .cc-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr));
            gap: 10px 18px; }
 .cc-hint { font-size: 12px; color: #555; line-height: 1.3; margin: 0 0 10px 0; }
+.cc-caption { display: block; font-size: 12px; color: #444; line-height: 1.3;
+              margin: 0 0 8px 8px; }
 .cc-status { font-size: 13px; }
 @media (max-width: 700px) { .cc-tagline { display: none; } }
 @media (max-width: 900px) {

@@ -122,7 +122,12 @@ class Lesson:
         a, b = self.values(session)
         ok = self.holds(a, b)
         verdict = "as the text says" if ok else "not in this run: try another seed"
-        return ok, f"{self.says}: A {a:.4g}, B {b:.4g} ({where}): {verdict}."
+        return ok, f"{self.says}: A {_show(a)}, B {_show(b)} ({where}): {verdict}."
+
+
+def _show(x: float) -> str:
+    """A number as a student reads it: ``33,600``, ``5.48``, ``0.0949``."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 HEADLINE = (

@@ -197,11 +197,12 @@ def Download(s: Session, name: str, make: Callable[[Session], str] = weekly_csv)
 
 
 def Grid(items: list[tuple[ch.Option, str]], tick: int, height: int = 260) -> None:
-    """Charts two to a row (one per row on a narrow screen)."""
+    """Charts two to a row (one per row on a narrow screen), each with its caption."""
     with solara.Div(classes=["cc-grid"]):
         for opt, alt in items:
             with solara.Div():
                 ch.Chart(opt, alt=alt, height=height, tick=tick)
+                solara.Text(alt, classes=["cc-caption"])
 
 
 @solara.component
