@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from carecomplex.stats import interval
-from carecomplex.ui.experiments import EXPERIMENTS, TABS, Experiment, Lesson
+from carecomplex.ui.experiments import EXPERIMENTS, TABS, Experiment, Lesson, _show
 from carecomplex.ui.session import Session
 
 FAST = (1000, (1, 2, 3, 4))
@@ -114,7 +114,7 @@ def test_lesson_check_reads_the_session() -> None:
     early = Lesson("More people wait in B", exp.lessons[0].metric, "B > A", play=30)
     ok, line = early.check(s)
     a, b = early.values(s)
-    assert ok == (b > a) and f"A {a:.4g}, B {b:.4g}" in line
+    assert ok == (b > a) and f"A {_show(a)}, B {_show(b)}" in line
     assert ok == ("as the text says" in line)
     # A lesson that says the opposite fails on the same run.
     assert a != b
