@@ -30,10 +30,10 @@ from _ui import ARTIFACTS, kernels, open_session, rss_mb, serve, shot, status, s
 from carecomplex.ui.session import PERSONS_RANGE, Draft, Session
 
 SESSIONS = 20
-# Bounds, with their reasons. Measured on the 2-core CI-like machine: about 16 MB per
-# session at 2,000 persons (the Solara widget tree, four PNG figures and the two models),
-# and most of it given back on close.
-PER_SESSION_MB = 25  # 20 sessions then take at most 0.5 GB above the server's own memory
+# Bounds, with their reasons. Measured on the 2-core CI-like machine: about 5 MB per
+# session at 2,000 persons (the Solara widget tree, the open view's chart options and the
+# two models; 16 MB when the server drew PNG figures), and much of it given back on close.
+PER_SESSION_MB = 12  # twice the measure; 20 sessions then take at most 0.25 GB
 # After close the C heap keeps some pages (fragmentation, idle worker threads' stacks):
 # measured about half of what the 19 sessions took, reused by the next sessions.
 KEPT_FRACTION = 0.7  # without malloc_trim nearly all of it stays
