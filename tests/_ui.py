@@ -230,3 +230,17 @@ def kernels(server: Server) -> int:
     """Live Solara kernels (one per open browser session) from the server's ``/resourcez``."""
     with urllib.request.urlopen(server.url + "resourcez", timeout=10) as r:
         return int(json.load(r)["kernels"]["total"])
+
+
+def render_view(view: Any, session: Any) -> tuple[Any, Any]:
+    """Render a view component with ``solara.render``: its render context and its tick."""
+    import solara
+
+    tick = solara.reactive(0)
+
+    @solara.component
+    def host():
+        view(session, tick)
+
+    _, rc = solara.render(host(), handle_error=False)
+    return rc, tick

@@ -15,20 +15,8 @@ import solara
 
 from carecomplex.model import CareModel
 from carecomplex.ui import about
+from carecomplex.ui.experiments import TABS
 
-# The tab names of the common design note (issue 18), in order.
-TABS = (
-    "About",
-    "Compare",
-    "Costs",
-    "Flow",
-    "SPC",
-    "Kim loop",
-    "Network",
-    "Journey",
-    "Family",
-    "Experiments",
-)
 # Terms the glossary must explain (each must appear in one glossary entry's name).
 TERMS = (
     "arm",

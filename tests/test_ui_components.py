@@ -14,6 +14,7 @@ import solara
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _ui import render_view
 from carecomplex.ui import app, charts
 from carecomplex.ui import numbers as nb
 from carecomplex.ui import views as vw
@@ -36,24 +37,13 @@ def _options(rc) -> list[dict]:
     return [dict(w.option) for w in rc.find(ChartWidget).widgets]
 
 
-def _render_view(view, session):
-    tick = solara.reactive(0)
-
-    @solara.component
-    def Host():
-        view(session, tick)
-
-    _, rc = solara.render(Host(), handle_error=False)
-    return rc, tick
-
-
 def _json(option: dict) -> str:
     return json.dumps(option, allow_nan=False)  # NaN is not JSON: the browser would choke
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_each_view_draws_and_redraws_when_the_model_steps(view, session):
-    rc, tick = _render_view(view, session)
+    rc, tick = render_view(view, session)
     before = _options(rc)
     assert before, f"{view.__name__} draws charts"
     for opt in before:

@@ -11,8 +11,8 @@ import json
 import ipyvuetify as v
 import numpy as np
 import pytest
-import solara
 
+from _ui import render_view
 from carecomplex.ui import charts, palette
 from carecomplex.ui import people as pp
 from carecomplex.ui.numbers import SERVICES
@@ -315,17 +315,6 @@ def test_family_finding_holds():
 # --------------------------------------------------------------------------- components
 
 
-def _render(view, session):
-    tick = solara.reactive(0)
-
-    @solara.component
-    def Host():
-        view(session, tick)
-
-    _, rc = solara.render(Host(), handle_error=False)
-    return rc, tick
-
-
 def _options(rc) -> list[dict]:
     return [w.option for w in rc.find(charts.ChartWidget).widgets]
 
@@ -336,7 +325,7 @@ def _options(rc) -> list[dict]:
 def test_each_view_draws_its_charts_and_redraws_when_the_model_steps(view, n):
     s = Session(SMALL)
     s.advance(4)
-    rc, tick = _render(view, s)
+    rc, tick = render_view(view, s)
     before = _options(rc)
     assert len(before) == n
     widgets = rc.find(charts.ChartWidget).widgets
@@ -352,18 +341,18 @@ def test_each_view_draws_its_charts_and_redraws_when_the_model_steps(view, n):
 
 def test_journey_and_family_selects_change_the_charts(session):
     for view, label in ((pp.JourneyView, "Person"), (pp.FamilyView, "Household")):
-        rc, _ = _render(view, session)
+        rc, _ = render_view(view, session)
         before = _options(rc)
         sel = rc.find(v.Select, label=label).widget
         assert len(sel.items) >= 2
         sel.v_model = sel.items[1]
         assert _options(rc) != before, f"choosing another {label.lower()} redraws"
-    rc, _ = _render(pp.JourneyView, session)
+    rc, _ = render_view(pp.JourneyView, session)
     assert rc.find(v.Select, label="Person").widget.items[:3] == ["Brian", "Asha", "Derek"]
 
 
 def test_family_view_table_shows_both_arms(session):
-    rc, _ = _render(pp.FamilyView, session)
+    rc, _ = render_view(pp.FamilyView, session)
     html = rc.find(tag="table").widget.unsafe_innerHTML
     for arm in session.arms:
         assert arm.label in html

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ipyvuetify
@@ -222,3 +222,18 @@ def _cell(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         return "" if not math.isfinite(v) else f"{float(v):.6g}"
     return v
+
+
+CAPTION = "font-size: 13px; color: #333; margin: 0 0 10px 0; max-width: 70em"
+
+
+def Caption(text: str) -> None:
+    """A caption (Markdown) under a chart or at the top of a view."""
+    solara.Markdown(text, style=CAPTION)
+
+
+def CsvDownload(make: Callable[[], dict[str, Sequence[float]]], filename: str) -> None:
+    """A button that downloads a view's numbers as CSV (the columns built when clicked)."""
+    solara.FileDownload(
+        data=lambda: csv_text(make()).encode(), filename=filename, label="Download data (CSV)"
+    )

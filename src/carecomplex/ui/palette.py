@@ -7,6 +7,8 @@ every view; trust uses a sequential scale (light to dark blue), never red agains
 
 from __future__ import annotations
 
+import math
+
 BLACK = "#000000"
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
@@ -30,3 +32,9 @@ TRUST_SCALE = ("#deebf7", "#9ecae1", "#4292c6", "#08519c", "#08306b")
 """Low to high trust: one hue, light to dark (readable in grey and by colour-blind eyes)."""
 SERIES = (ORANGE, SKY_BLUE, BLUISH_GREEN, REDDISH_PURPLE, YELLOW, BLUE, VERMILLION, BLACK)
 """Categorical colours for several series in one chart (services, Kim qualities)."""
+
+
+def trust_colour(t: float) -> str:
+    """The colour of trust ``t`` (0-1) on :data:`TRUST_SCALE` (equal bins; NaN is lowest)."""
+    t = 0.0 if not math.isfinite(t) else min(1.0, max(0.0, float(t)))
+    return TRUST_SCALE[min(len(TRUST_SCALE) - 1, int(t * len(TRUST_SCALE)))]

@@ -62,10 +62,7 @@ def service_name(s: int) -> str:
     return SERVICES[int(s)]
 
 
-def trust_colour(t: float) -> str:
-    """The colour of trust ``t`` (0-1) on :data:`palette.TRUST_SCALE` (five equal bins)."""
-    t = 0.0 if not math.isfinite(t) else min(1.0, max(0.0, float(t)))
-    return palette.TRUST_SCALE[min(TRUST_BINS - 1, int(t * TRUST_BINS))]
+trust_colour = palette.trust_colour
 
 
 def trust_width(t: float) -> float:
@@ -785,16 +782,6 @@ def family_columns(session: Session, f: int) -> dict[str, list]:
 # --------------------------------------------------------------------------- components
 
 
-def _caption(text: str) -> None:
-    solara.Markdown(text, style={"font-size": "13px", "max-width": "60em"})
-
-
-def _download(make, filename: str) -> None:
-    solara.FileDownload(
-        data=lambda: charts.csv_text(make()), filename=filename, label="Download data (CSV)"
-    )
-
-
 def _side_by_side():
     return solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start", "gap": "8px"})
 
@@ -809,7 +796,7 @@ def NetworkView(session: Session, tick: solara.Reactive[int]):
         options = [network_option(arm) for arm in session.arms]
         week = session.week
         data = network_rows(session)
-    _caption(
+    charts.Caption(
         f"Week {week}. The first {NETWORK_PERSONS} followed persons (outer ring; grey if "
         "they died; the personas Brian, Asha and Derek are named), the workers holding "
         "their open support episodes (squares, middle ring) and the services (inner ring). "
@@ -827,7 +814,7 @@ def NetworkView(session: Session, tick: solara.Reactive[int]):
                     height=520,
                     tick=tick.value,
                 ).key(f"network-{a}")
-    _download(lambda: data, "network.csv")
+    charts.CsvDownload(lambda: data, "network.csv")
 
 
 @solara.component
@@ -842,7 +829,7 @@ def JourneyView(session: Session, tick: solara.Reactive[int]):
         lines = {w: journey_line_option(session, k, w) for w in JOURNEY_LINES}
         data = journey_columns(session, k)
     solara.Select("Person", values=list(session.names), value=who)
-    _caption(
+    charts.Caption(
         "The same person in both systems, week by week (arm A solid, arm B dashed). "
         "Brian, Asha and Derek are the personas; the others are a sample of people with "
         "multiple disadvantage. Top: the services with an open support episode each week. "
@@ -866,7 +853,7 @@ def JourneyView(session: Session, tick: solara.Reactive[int]):
                     height=260,
                     tick=tick.value,
                 ).key(f"journey-{what}")
-    _download(lambda: data, f"journey-{name.replace(' ', '-').lower()}.csv")
+    charts.CsvDownload(lambda: data, f"journey-{name.replace(' ', '-').lower()}.csv")
 
 
 FAMILY_CAPTION = (
@@ -913,8 +900,8 @@ def FamilyView(session: Session, tick: solara.Reactive[int]):
         data = family_columns(session, home.family)
         week = session.week
     solara.Select("Household", values=labels, value=pick)
-    _caption(FAMILY_CAPTION + f" Week {week}.")
-    _caption(FAMILY_FINDING)
+    charts.Caption(FAMILY_CAPTION + f" Week {week}.")
+    charts.Caption(FAMILY_FINDING)
     with _side_by_side():
         for a, (arm, opt) in enumerate(zip(session.arms, options, strict=True)):
             with solara.Column(style=_HALF):
@@ -930,7 +917,7 @@ def FamilyView(session: Session, tick: solara.Reactive[int]):
         classes=["cc-family"],
         style="font-size: 13px; border-collapse: collapse; align-self: flex-start",
     )
-    _download(lambda: data, f"family-{home.family}.csv")
+    charts.CsvDownload(lambda: data, f"family-{home.family}.csv")
 
 
 def _fmt(x: float) -> str:

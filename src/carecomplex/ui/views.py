@@ -17,13 +17,11 @@ from typing import Any
 import numpy as np
 import solara
 
-from carecomplex.state import Domain
 from carecomplex.ui import charts as ch
 from carecomplex.ui import numbers as nb
 from carecomplex.ui import palette
 from carecomplex.ui.session import Session
 
-CAPTION = "font-size: 13px; color: #333; margin: 0 0 10px 0; max-width: 70em"
 SMOOTH = 4  # weeks in the trailing mean of weekly series (one week is noisy)
 
 
@@ -166,6 +164,11 @@ def compare_options(s: Session) -> list[tuple[ch.Option, str]]:
 
 def weekly_csv(s: Session) -> str:
     """Every weekly series of both arms (the numbers behind the charts), as CSV."""
+    return ch.csv_text(weekly_columns(s))
+
+
+def weekly_columns(s: Session) -> dict[str, list]:
+    """Every weekly series of both arms, one column each (per service for queues)."""
     cols: dict[str, list] = {}
     for arm, tag in zip(s.arms, ("A", "B"), strict=True):
         w = nb.weekly(arm)
@@ -176,24 +179,20 @@ def weekly_csv(s: Session) -> str:
             else:
                 for j, name in enumerate(nb.SERVICES):
                     cols[f"{tag}_{k}_{name.replace(' ', '_')}"] = list(v[:, j])
-    return ch.csv_text(cols)
+    return cols
 
 
-def Caption(text: str) -> None:
-    """A caption under a chart or at the top of a view."""
-    solara.Markdown(text, style=CAPTION)
+Caption = ch.Caption
 
 
-def Download(s: Session, name: str, make: Callable[[Session], str] = weekly_csv) -> None:
-    """A CSV download of the numbers behind a view (built when clicked)."""
+def Download(s: Session, name: str) -> None:
+    """A CSV download of every weekly series of both arms (built when clicked)."""
 
-    def data() -> bytes:
+    def columns() -> dict[str, list]:
         with s.lock:
-            return make(s).encode()
+            return weekly_columns(s)
 
-    solara.FileDownload(
-        data, filename=f"carecomplex-{name}-week{s.week}.csv", label="Download data (CSV)"
-    )
+    ch.CsvDownload(columns, f"carecomplex-{name}-week{s.week}.csv")
 
 
 def Grid(items: list[tuple[ch.Option, str]], tick: int, height: int = 260) -> None:
@@ -239,48 +238,61 @@ def CompareView(
 
 def holder_option(s: Session) -> ch.Option:
     """Cost per complex-needs person-year so far, by budget holder, A and B side by side."""
-    cats = [h.capitalize().replace("Nhs", "NHS") for h in nb.HOLDER_LABELS]
-    series = []
-    for k, arm in enumerate(s.arms):
-        h = nb.headline(arm)
-        vals = [h[f"  {label} (£)"] for label in nb.HOLDER_LABELS]
-        series.append(
-            {
-                "name": arm.label,
-                "type": "bar",
-                "data": ch.nums(vals),
-                "color": palette.ARMS[k],
-                "itemStyle": {
-                    "decal": {"symbol": "none"}
-                    if k == 0
-                    else {
-                        "dashArrayX": [1, 0],
-                        "dashArrayY": [3, 3],
-                        "rotation": 0.8,
-                        "color": "rgba(255,255,255,0.5)",
-                    }
-                },
-            }
-        )
+    cats = [h[0].upper() + h[1:] for h in nb.HOLDER_LABELS]
+    values = [[nb.headline(arm)[f"  {label} (£)"] for label in nb.HOLDER_LABELS] for arm in s.arms]
+    return arms_bars(
+        "Cost per person-year so far by budget holder, complex needs",
+        "£ per person-year",
+        cats,
+        labels(s),
+        values,
+        rotate=15,
+    )
+
+
+def arms_bars(
+    title: str,
+    ylabel: str,
+    cats: list[str],
+    names: list[str],
+    values: list[list[float]],
+    rotate: int = 20,
+) -> ch.Option:
+    """Both arms' values per category as side-by-side bars (B hatched, for grey print)."""
+    series = [
+        {
+            "name": name,
+            "type": "bar",
+            "data": ch.nums(vals),
+            "color": palette.ARMS[k],
+            "itemStyle": {"decal": HATCH if k else {"symbol": "none"}},
+        }
+        for k, (name, vals) in enumerate(zip(names, values, strict=True))
+    ]
     return {
         "animation": False,
         "aria": {"enabled": True, "decal": {"show": True}},
-        "title": {
-            "text": "Cost per person-year so far by budget holder, complex needs",
-            "textStyle": {"fontSize": 13},
-        },
+        "title": {"text": title, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 20, "left": 0},
-        "toolbox": ch.toolbox("budget holders"),
+        "toolbox": ch.toolbox(title),
         "grid": {"left": 70, "right": 16, "top": 56, "bottom": 56},
         "xAxis": {
             "type": "category",
             "data": cats,
-            "axisLabel": {"interval": 0, "fontSize": 11, "rotate": 15},
+            "axisLabel": {"interval": 0, "fontSize": 11, "rotate": rotate},
         },
-        "yAxis": ch.axis_y("£ per person-year", 0, None),
+        "yAxis": ch.axis_y(ylabel, 0, None),
         "series": series,
     }
+
+
+HATCH = {
+    "dashArrayX": [1, 0],
+    "dashArrayY": [3, 3],
+    "rotation": 0.8,
+    "color": "rgba(255,255,255,0.5)",
+}
 
 
 def costs_options(s: Session) -> list[tuple[ch.Option, str]]:
@@ -362,33 +374,17 @@ def CostsView(session: Session, tick: solara.Reactive[int]):
 
 def queue_option(s: Session) -> ch.Option:
     """Mean persons waiting per service over the last 13 weeks run, A and B."""
-    cats = [d.name.replace("_", " ").lower() for d in Domain]
-    series = []
-    for k, arm in enumerate(s.arms):
+    values = []
+    for arm in s.arms:
         q = nb.weekly(arm)["queue"]
-        vals = q[-13:].mean(axis=0) if len(q) else np.full(len(cats), np.nan)
-        series.append(
-            {"name": arm.label, "type": "bar", "data": ch.nums(vals), "color": palette.ARMS[k]}
-        )
-    return {
-        "animation": False,
-        "aria": {"enabled": True, "decal": {"show": True}},
-        "title": {
-            "text": "Persons waiting by service (mean of the last 13 weeks)",
-            "textStyle": {"fontSize": 13},
-        },
-        "tooltip": {"trigger": "axis"},
-        "legend": {"top": 20, "left": 0},
-        "toolbox": ch.toolbox("waiting by service"),
-        "grid": {"left": 64, "right": 16, "top": 56, "bottom": 56},
-        "xAxis": {
-            "type": "category",
-            "data": cats,
-            "axisLabel": {"interval": 0, "fontSize": 11, "rotate": 20},
-        },
-        "yAxis": ch.axis_y("persons waiting", 0, None),
-        "series": series,
-    }
+        values.append(list(q[-13:].mean(axis=0)) if len(q) else [math.nan] * len(nb.SERVICES))
+    return arms_bars(
+        "Persons waiting by service (mean of the last 13 weeks)",
+        "persons waiting",
+        list(nb.SERVICES),
+        labels(s),
+        values,
+    )
 
 
 def flow_options(s: Session) -> list[tuple[ch.Option, str]]:
@@ -469,14 +465,6 @@ def FlowView(session: Session, tick: solara.Reactive[int]):
 KIM_POS = {"relationships": (0, -1), "thinking": (1, 0), "actions": (0, 1), "results": (-1, 0)}
 
 
-def trust_colour(v: float) -> str:
-    """A value in 0-1 on the sequential trust scale (light = low, dark = high)."""
-    scale = palette.TRUST_SCALE
-    if not math.isfinite(v):
-        return palette.GREY
-    return scale[min(len(scale) - 1, max(0, int(v * len(scale))))]
-
-
 def kim_loop_svg(label: str, colour: str, v: dict[str, float]) -> str:
     """One arm's Kim loop as an SVG: four qualities in a loop, value in each circle."""
     cx, cy, r = 160, 162, 88
@@ -504,7 +492,7 @@ def kim_loop_svg(label: str, colour: str, v: dict[str, float]) -> str:
     for name, (x, y) in KIM_POS.items():
         val = v[name]
         rad = 22 + 14 * max(0.0, min(1.0, val)) if math.isfinite(val) else 22
-        fill = trust_colour(val)
+        fill = palette.trust_colour(val)
         ink = "#000" if not math.isfinite(val) or val < 0.6 else "#fff"
         px, py = cx + r * x, cy + r * y
         parts.append(
