@@ -204,6 +204,25 @@ def test_every_guided_experiment_sets_up_and_keeps_its_questions_on_screen(brows
     ctx.close()
 
 
+def test_an_experiment_played_to_the_end_shows_its_lesson(browser, url):
+    """The student's whole path: set up, play five years, read the verdict on screen."""
+    exp = next(e for e in EXPERIMENTS if e.title == "The cost of changing")
+    ctx, page, watch = _open(browser, url)
+    open_tab(page, "Experiments")
+    page.get_by_role("button", name=f"Set up: {exp.title}").click()
+    page.locator(".cc-status", has_text="B: transition").filter(has_text="Week 0 of").wait_for()
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.locator(".cc-status", has_text="finished").wait_for(timeout=180_000)
+    panel = page.locator(".cc-experiment")
+    panel.get_by_text(f"This run, week {exp.weeks}").wait_for()
+    text = panel.inner_text()
+    assert text.count("✓") == len(exp.lessons), text  # at seed 1 every lesson shows
+    assert "Over ten seeds the model showed" in text
+    shot(page, "experiment-played")
+    watch.check()
+    ctx.close()
+
+
 @pytest.mark.parametrize("width", [800, 390])
 def test_narrow_window_keeps_the_run_bar_and_charts_uncovered(browser, url, width):
     ctx, page, watch = _open(browser, url, viewport={"width": width, "height": 900})

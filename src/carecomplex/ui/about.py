@@ -35,8 +35,10 @@ services:
   it switches at week 104).
 
 The page runs two copies of the same town side by side: **arm A** and **arm B**. Both
-have the same people and the same luck (the same seed); only the way services work
-differs, so any difference you see is caused by that. The model is a tool for
+have the same people and the same luck (the same seed) and the same siloed past: at
+week 0 they are the same town. From then on only the way services work differs (an
+alliance arm learns its new ways over about two years), so any difference you see is
+caused by that. The model is a tool for
 reasoning about mechanisms, not a forecast of any real place.
 """
 
