@@ -120,7 +120,7 @@ def axis_weeks(weeks: int, name: str = "week") -> Option:
         "min": 0,
         "max": max(4, weeks),
         "minInterval": 1,
-        "axisLabel": {"fontSize": 11, "hideOverlap": True},
+        "axisLabel": {"fontSize": 11, "hideOverlap": True, "showMaxLabel": False},
         "splitNumber": 6,
     }
 

@@ -258,20 +258,18 @@ def arms_bars(
     values: list[list[float]],
     rotate: int = 20,
 ) -> ch.Option:
-    """Both arms' values per category as side-by-side bars (B hatched, for grey print)."""
+    """Both arms' values per category as side-by-side bars, A left and B right."""
     series = [
         {
             "name": name,
             "type": "bar",
             "data": ch.nums(vals),
             "color": palette.ARMS[k],
-            "itemStyle": {"decal": HATCH if k else {"symbol": "none"}},
         }
         for k, (name, vals) in enumerate(zip(names, values, strict=True))
     ]
     return {
         "animation": False,
-        "aria": {"enabled": True, "decal": {"show": True}},
         "title": {"text": title, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 20, "left": 0},
@@ -285,14 +283,6 @@ def arms_bars(
         "yAxis": ch.axis_y(ylabel, 0, None),
         "series": series,
     }
-
-
-HATCH = {
-    "dashArrayX": [1, 0],
-    "dashArrayY": [3, 3],
-    "rotation": 0.8,
-    "color": "rgba(255,255,255,0.5)",
-}
 
 
 def costs_options(s: Session) -> list[tuple[ch.Option, str]]:
