@@ -52,7 +52,10 @@ def trailing(y: np.ndarray, k: int = SMOOTH) -> np.ndarray:
 
 def decimals(*xs: float) -> int:
     """Decimals that show a row's values to about three significant digits."""
-    m = max((abs(x) for x in xs if x is not None and math.isfinite(x)), default=0.0)
+    finite = [float(x) for x in xs if x is not None and math.isfinite(x)]
+    if finite and all(x.is_integer() for x in finite) and any(finite):
+        return 0  # counts (deaths so far) are whole numbers
+    m = max((abs(x) for x in finite), default=0.0)
     return 0 if m >= 100 else 1 if m >= 10 else 2 if m >= 1 else 3
 
 
@@ -128,7 +131,7 @@ def compare_options(s: Session) -> list[tuple[ch.Option, str]]:
         (
             ch.arms_chart(
                 "Wellbeing, complex needs",
-                "mean wellbeing (0 = worst, 1 = best)",
+                "wellbeing (0 worst, 1 best)",
                 lb,
                 [w["wellbeing"] for w in ws],
                 ylim=(0, 1),
