@@ -24,6 +24,7 @@ import numpy as np
 import solara
 import traitlets
 
+from carecomplex.resources import data_path
 from carecomplex.ui import palette
 
 Option = dict[str, Any]
@@ -34,7 +35,7 @@ FONT = 12
 class ChartWidget(ipyvuetify.VuetifyTemplate):
     """The browser side of :func:`Chart` (see ``chart.vue``)."""
 
-    template_file = (__file__, "chart.vue")
+    template = traitlets.Unicode(data_path("ui", "chart.vue").read_text()).tag(sync=True)
     option = traitlets.Dict({}).tag(sync=True)
     height = traitlets.Int(300).tag(sync=True)
     alt = traitlets.Unicode("").tag(sync=True)
