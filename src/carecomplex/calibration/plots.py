@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from carecomplex import plotting
+
 
 def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {"figure.dpi": 100, "font.size": 8, "axes.spines.top": False, "axes.spines.right": False}
-    )
-    return plt
+    return plotting.pyplot(dpi=100, font_size=8)
 
 
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
+_png = plotting.png
 
 
 def _grid(n: int, cols: int = 4) -> tuple[int, int]:

@@ -6,9 +6,10 @@ figure uses (Agg backend, no display, PNG bytes).
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
+
+from carecomplex import plotting
 
 
 def fmt(x: float | None, unit: str = "") -> str:
@@ -34,20 +35,7 @@ def fmt(x: float | None, unit: str = "") -> str:
 
 def plt() -> Any:
     """Matplotlib's pyplot on the Agg backend, with the claims report's style."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as pyplot
-
-    pyplot.rcParams.update(
-        {"figure.dpi": 110, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-    )
-    return pyplot
+    return plotting.pyplot(dpi=110, font_size=9)
 
 
-def png(fig: Any) -> bytes:
-    """The figure as PNG bytes; the figure is closed."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt().close(fig)
-    return buf.getvalue()
+png = plotting.png

@@ -195,11 +195,6 @@ class Experiment:
             raise ValueError(f"Experiment {self.title!r}: no lesson to check")
 
     @property
-    def watch(self) -> str:
-        """The questions as one paragraph (what the older card showed as 'What to watch')."""
-        return " ".join(self.questions)
-
-    @property
     def weeks(self) -> int:
         """Measured weeks to play before every lesson can be checked."""
         return max(lesson.last_week for lesson in self.lessons)

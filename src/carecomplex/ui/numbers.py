@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from carecomplex.costs import ITEMS, Holder, Item, item_holders
+from carecomplex.costs import Holder, item_holders
+from carecomplex.metrics import FAILURE  # ledger items tagged failure demand
 from carecomplex.state import SERVICE_FIELDS, Domain, Event, Group, ServiceField
 
 if TYPE_CHECKING:
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
 HOLDER = item_holders()
 HOLDER_LABELS = [h.name.replace("_", " ").lower().replace("nhs", "NHS") for h in Holder]
-FAILURE = np.array([ITEMS[i].failure_demand for i in Item])
-"""Ledger items that are failure demand (crisis and repeat work), as the cost model tags them."""
 CRISES = (Event.CRISIS_AE, Event.CRISIS_ADMISSION, Event.CRISIS_CUSTODY, Event.CRISIS_MH)
 KIM = ("relationships", "thinking", "actions", "results")
 SERVICES = [d.name.replace("_", " ").lower() for d in Domain]

@@ -43,6 +43,13 @@ class SeedRow:
         """Whether the interval leaves out zero (the sign of B - A is supported)."""
         return self.lo > 0 or self.hi < 0
 
+    @property
+    def verdict(self) -> str:
+        """In plain words: "B higher", "B lower", "no clear difference" or "one seed"."""
+        if math.isnan(self.lo):
+            return "one seed: no interval"
+        return "B higher" if self.lo > 0 else "B lower" if self.hi < 0 else "no clear difference"
+
 
 @dataclass(frozen=True)
 class SeedsResult:
@@ -168,9 +175,8 @@ def summary(result: SeedsResult, outcome: str) -> str:
     """One line in plain words: B - A of ``outcome`` over the seeds, with its interval."""
     row = next(r for r in result.rows if r.outcome == outcome)
     if math.isnan(row.lo):
-        return f"{outcome.strip()}: B - A = {row.diff:+.3g} (one seed: no interval)"
-    verdict = "B higher" if row.lo > 0 else "B lower" if row.hi < 0 else "no clear difference"
+        return f"{outcome.strip()}: B - A = {row.diff:+.3g} ({row.verdict})"
     return (
         f"{outcome.strip()}: B - A = {row.diff:+.3g} (95 % interval {row.lo:+.3g} to "
-        f"{row.hi:+.3g}, {row.n} seeds): {verdict}"
+        f"{row.hi:+.3g}, {row.n} seeds): {row.verdict}"
     )

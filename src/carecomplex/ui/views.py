@@ -365,11 +365,11 @@ def CostsView(session: Session, tick: solara.Reactive[int]):
 # --------------------------------------------------------------------------------------
 
 
-def queue_option(s: Session) -> ch.Option:
-    """Mean persons waiting per service over the last 13 weeks run, A and B."""
+def queue_option(s: Session, ws: list[dict[str, np.ndarray]]) -> ch.Option:
+    """Mean persons waiting per service over the last 13 weeks run, A and B (``ws``: weekly)."""
     values = []
-    for arm in s.arms:
-        q = nb.weekly(arm)["queue"]
+    for w in ws:
+        q = w["queue"]
         values.append(list(q[-13:].mean(axis=0)) if len(q) else [math.nan] * len(nb.SERVICES))
     return arms_bars(
         "Persons waiting by service (mean of the last 13 weeks)",
@@ -397,7 +397,7 @@ def flow_options(s: Session) -> list[tuple[ch.Option, str]]:
             ),
             "Persons in a queue for any service, by week.",
         ),
-        (queue_option(s), "Persons waiting by service, mean of the last 13 weeks."),
+        (queue_option(s, ws), "Persons waiting by service, mean of the last 13 weeks."),
         (
             ch.arms_chart(
                 f"Repeat assessments per week ({SMOOTH}-week mean)",
@@ -646,12 +646,6 @@ def seeds_table_html(result: Any) -> str:
         if r is None:
             continue
         d = decimals(r.a, r.b)
-        if not math.isfinite(r.lo):
-            verdict = "one seed: no interval"
-        elif r.clear:
-            verdict = "B higher" if r.lo > 0 else "B lower"
-        else:
-            verdict = "no clear difference"
         td = "padding: 2px 8px; text-align: right"
         body.append(
             f'<tr><th scope="row" style="padding: 2px 6px; text-align: left; '
@@ -659,7 +653,7 @@ def seeds_table_html(result: Any) -> str:
             f'<td style="{td}">{fmt(r.a, d)}</td><td style="{td}">{fmt(r.b, d)}</td>'
             f'<td style="{td}">{fmt_diff(r.diff, d)}</td>'
             f'<td style="{td}">{fmt_diff(r.lo, d)} to {fmt_diff(r.hi, d)}</td>'
-            f'<td style="padding: 2px 8px">{verdict}</td></tr>'
+            f'<td style="padding: 2px 8px">{r.verdict}</td></tr>'
         )
     return f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
 
