@@ -13,6 +13,7 @@ import pytest
 
 import _baseline
 from carecomplex import MODEL_VERSION
+from carecomplex.model import CareModel
 
 
 def test_baseline_belongs_to_this_model_version() -> None:
@@ -25,18 +26,33 @@ def test_baseline_belongs_to_this_model_version() -> None:
     assert set(doc["runs"]) == expected, "baseline.json must hold every scenario x seed"
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_every_array_matches_the_committed_baseline(threads: int) -> None:
+@pytest.mark.parametrize(
+    ("threads", "path"),
+    [(1, "fused"), (2, "fused"), (1, "kernel by kernel"), (2, "kernel by kernel"), (0, "default")],
+)
+def test_every_array_matches_the_committed_baseline(
+    threads: int, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each path of the step, on 1 and 2 threads, gives the committed runs bit for bit.
+
+    "fused" is the model's one compiled call a week (``processes/week.py``), "kernel by
+    kernel" the readable sequence of ``CareModel._kernels``; both with the parallel
+    kernels on ``threads`` threads at the baseline's 600 persons (``serial_below`` 0).
+    "default" is the model as a user gets it (600 persons step on one thread).
+    """
     if threads > numba.config.NUMBA_NUM_THREADS:
         pytest.fail(f"numba offers {numba.config.NUMBA_NUM_THREADS} thread(s), need {threads}")
+    if path != "default":
+        monkeypatch.setattr(CareModel, "serial_below", 0)
+        monkeypatch.setattr(CareModel, "fused", path == "fused")
     before = numba.get_num_threads()
     try:
-        numba.set_num_threads(threads)
+        numba.set_num_threads(threads or before)
         now = _baseline.compute()
     finally:
         numba.set_num_threads(before)
     changed = _baseline.changes(_baseline.read()["runs"], now)
     assert not changed, (
-        f"with {threads} thread(s) these runs differ from tests/baseline.json "
+        f"{path}, {threads} thread(s): these runs differ from tests/baseline.json "
         f"(run scripts/baseline.py to see them): {changed}"
     )

@@ -84,8 +84,9 @@ def test_build_order_and_other_models_do_not_matter() -> None:
     assert fingerprint(mb) == other, "interleaved stepping changed the second model"
 
 
-def test_thread_count_in_process() -> None:
+def test_thread_count_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """numba.set_num_threads(1) and the maximum give identical runs in one process."""
+    monkeypatch.setattr(CareModel, "serial_below", 0)  # small models would step on 1 thread
     p = small("alliance", persons=2000)
     before = numba.get_num_threads()
     try:

@@ -72,12 +72,14 @@ def with_threads(threads: int, fn):
     """``fn()`` with ``threads`` numba threads."""
     if threads > numba.config.NUMBA_NUM_THREADS:
         pytest.fail(f"numba offers {numba.config.NUMBA_NUM_THREADS} thread(s), need {threads}")
-    before = numba.get_num_threads()
+    before, serial = numba.get_num_threads(), CareModel.serial_below
     try:
         numba.set_num_threads(threads)
+        CareModel.serial_below = 0  # small models would step on one thread
         return fn()
     finally:
         numba.set_num_threads(before)
+        CareModel.serial_below = serial
 
 
 @pytest.mark.parametrize("threads", [1, 2])

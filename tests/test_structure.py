@@ -292,7 +292,7 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/life.py", "EXP_BINS"): {64},
     ("processes/life.py", "<module>"): {8},  # assert N_DOMAINS == 8 (eight registers)
     ("processes/life.py", "_life_bounds"): {1e-9, 1e-12, 1e-6},
-    ("processes/life.py", "_life_range"): {2.0, 1e-6, 2e-12, 1e-12},  # 2u - 1 on [-1, 1)
+    ("processes/life.py", "_life_chunks"): {2.0, 1e-6, 2e-12, 1e-12},  # 2u - 1 on [-1, 1)
     ("reference/life.py", "_needs"): {2.0},  # 2u - 1 on [-1, 1)
     # Benchmarks only (Ablate flags): fixed stand-ins for draws.
     ("processes/life.py", "STAND_IN"): {0.5, 0.3, 0.9},
@@ -300,6 +300,16 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("processes/life.py", "STAND_IN_NOISE"): {0.125},
     # The mean of a pair (two services' results or overloads; two joint-working levers).
     ("processes/learning.py", "pair_mean"): {0.5},
+    ("processes/learning.py", "pair_mean_kernel"): {0.5},  # the same mean, compiled
+    # NumPy's pairwise summation adds blocks of eight (row_sum reproduces it bit for bit).
+    ("processes/learning.py", "row_sum"): {8},
+    # Columns of a chunk's bounds in the life kernels: persons lo, hi; families flo, fhi.
+    ("processes/life.py", "life_families"): {4},
+    ("processes/life.py", "life_crisis"): {4},
+    # The information rows of a week: the system's and an enrolled cohort's.
+    ("processes/week.py", "week"): {2},
+    # Speed only (results do not depend on threads): below this many persons, one thread.
+    ("model.py", "CareModel"): {10_000},
     # Pence to pounds in the recorded journeys.
     ("model.py", "_record_journeys"): {100.0},
     # Units of the programme cost (model 2): weeks a year, the "per 1,000 persons" of

@@ -259,6 +259,9 @@ def services(model: CareModel) -> pd.DataFrame:
 
 def _current(model: CareModel, event: Event) -> float:
     w = max(0, min(model.week, model.n_weeks) - 1)
+    totals = getattr(model, "week_totals", None)  # this week's, kept by CareModel._record
+    if totals is not None and totals[0] == w:
+        return float(totals[1][event])
     return float(model.events[w, event].sum())
 
 
@@ -280,6 +283,9 @@ def report_crises(model: CareModel) -> float:
 def report_cost(model: CareModel) -> float:
     """Public cost this week (pounds)."""
     w = max(0, min(model.week, model.n_weeks) - 1)
+    totals = getattr(model, "week_totals", None)
+    if totals is not None and totals[0] == w:
+        return totals[2] / 100.0
     return float(model.ledger[w].sum()) / 100.0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 import mesa
+import numba
 import numpy as np
 
 from carecomplex import population
@@ -16,9 +17,16 @@ from carecomplex.agents import attach_agents
 from carecomplex.costs import Item, item_holders, item_pence
 from carecomplex.metrics import datacollector
 from carecomplex.params import Params
-from carecomplex.processes import access, housing, learning, life, support, workforce
+from carecomplex.processes import access, housing, learning, life, support, week, workforce
 from carecomplex.processes.common import chunk_sum
-from carecomplex.regimes import change_left, kernel_params, lever_change, levers_at, relational
+from carecomplex.regimes import (
+    change_left,
+    kernel_params,
+    kp_static,
+    lever_change,
+    levers_at,
+    relational,
+)
 from carecomplex.rng import check_counter, seed_key
 from carecomplex.state import (
     N_EVENTS,
@@ -52,6 +60,17 @@ class CareModel(mesa.Model):
         track: person indices whose weekly journey is recorded (personas always are).
     """
 
+    fused = True
+    """Run steps 1-6 in one compiled call (``processes.week``); False: kernel by kernel."""
+    serial_below = 10_000
+    """Step on one thread below this many persons (0: on numba's threads at any size).
+
+    A parallel region costs each thread's wake-up (tens of microseconds with waiting
+    threads asleep, ``OMP_WAIT_POLICY=passive``), more than a small model's work in it:
+    ``benchmarks/run.py`` measured one thread faster up to about 10,000 persons. Results
+    do not depend on the threads (fixed chunks), so this changes speed only.
+    """
+
     def __init__(
         self,
         params: Params | None = None,
@@ -77,6 +96,7 @@ class CareModel(mesa.Model):
         self.services = np.zeros((self.n_weeks, N_SERVICES, len(SERVICE_FIELDS)))
         self.wellbeing = np.zeros((self.n_weeks, N_GROUPS))
         self.wellbeing_now = float("nan")  # mean wellbeing of the living, this week
+        self.week_totals: tuple[int, list[int], float] | None = None  # see _record
         persona = np.flatnonzero(self.state.person.persona)
         self.tracked = np.unique(np.concatenate([persona, np.asarray(track, dtype=np.int64)]))
         self.journeys = np.zeros((self.n_weeks, len(self.tracked), len(Journey)))
@@ -84,6 +104,7 @@ class CareModel(mesa.Model):
         self._levers = levers_at(params, self.week)
         self._change = 0.0  # this week's summed change of the 0-1 levers
         self._kp_memo = (None, None, None, None, None)  # (params, levers, friction, cohort, KP)
+        self._kp_static = (None, None)  # (params, kp_static(params))
         # A cohort-only programme (enrol): its params, its levers this week and last, the
         # change of its levers this week, and the persons enrolled since last week.
         self._cohort: Params | None = None
@@ -92,6 +113,7 @@ class CareModel(mesa.Model):
         self._newly_enrolled = 0
         self._scratch = access.access_scratch(len(self.state.person.pid))
         self._tiled = life.families_tile(self.state.family, self.state.person)
+        week.start_threads()  # before the cached fused kernel first runs (processes/week.py)
         attach_agents(self)
         self.datacollector = datacollector()
 
@@ -203,10 +225,54 @@ class CareModel(mesa.Model):
            complex-needs persons alive, an enrolled cohort's by the enrolled
            (``workforce.charge_posts``, :meth:`enrol`).
         """
+        if len(self.state.person.pid) < self.serial_below:
+            threads = numba.get_num_threads()
+            numba.set_num_threads(1)
+            try:
+                self._step()
+            finally:
+                numba.set_num_threads(threads)
+        else:
+            self._step()
+
+    def _step(self) -> None:
+        """The week of :meth:`step`, on the threads numba has now."""
         kp, lv, clv = self._week_params()
+        s, books, p = self.state, self._books, self.params
+        books.clear()
+        uid_before = self._next_uid
+        if self.fused:  # steps 1-6 in one compiled call (processes/week.py)
+            dose = learning.dose_ref(p.capacity, p.learning)
+            lp = learning.learn_params(lv, p.learning, dose, clv)
+            self._next_uid, payers = week.week(
+                self.key,
+                self.t,
+                kp,
+                lp,
+                (s.person, s.family, s.worker, s.service),
+                books,
+                STRUCTURE,
+                self._scratch,
+                self._tiled,
+                self._next_uid,
+            )
+        else:
+            self._kernels(kp, lv, clv)
+            payers = None
+        programme = self._programme_pence(lv, payers)
+        workforce.charge_posts(s.person, s.worker, books, programme, self._cohort_pence(lv, clv))
+        self._record(self._next_uid - uid_before)
+        self._advance()
+
+    def _kernels(self, kp, lv, clv) -> None:
+        """Steps 1-6 as a sequence of kernel calls from Python: the readable form.
+
+        :func:`carecomplex.processes.week.week` makes the same calls in one compiled
+        call (the model's path, ``fused``); tests hold the two bit-identical, and the
+        benchmarks' phase profile times this form kernel by kernel.
+        """
         s, key, t, books = self.state, self.key, self.t, self._books
         per, wk, sv = s.person, s.worker, s.service
-        books.clear()
         # Information reaching each service: row 0 the system's, row 1 a cohort's.
         info_lv = learning.information(lv, sv.partner_trust)
         info_clv = info_lv if clv is lv else learning.information(clv, sv.partner_trust)
@@ -229,13 +295,7 @@ class CareModel(mesa.Model):
             sv, books.service_sums, lv, p.learning, learning.dose_ref(p.capacity, p.learning)
         )
         # 6. Workforce.
-        uid_before = self._next_uid
         self._next_uid = workforce.workforce(key, t, kp, self._next_uid, per, wk, sv, books)
-        workforce.charge_posts(
-            per, wk, books, self._programme_pence(lv), self._cohort_pence(lv, clv)
-        )
-        self._record(self._next_uid - uid_before)
-        self._advance()
 
     def _week_params(self):
         """This week's kernel parameters, levers and cohort levers (``levers`` if none).
@@ -265,11 +325,13 @@ class CareModel(mesa.Model):
             or friction != last_friction
             or cohort is not last_cohort
         ):
-            kp = kernel_params(p, new, friction, cohort)
+            if self._kp_static[0] is not p:
+                self._kp_static = (p, kp_static(p))
+            kp = kernel_params(p, new, friction, cohort, self._kp_static[1])
             self._kp_memo = (p, new, friction, cohort, kp)
         return kp, new, cohort
 
-    def _programme_pence(self, lv) -> int:
+    def _programme_pence(self, lv, payers: int | None = None) -> int:
         """This week's programme cost in pence (item PROGRAMME, ``ProgrammeParams``).
 
         Training in the weeks the levers change (per post, per unit of change);
@@ -287,8 +349,10 @@ class CareModel(mesa.Model):
         if starts:
             pounds += pr.recommissioning * len(per.pid) / 1000
         # Complex-needs persons alive outside an enrolled cohort (all of them without one).
-        payers = (per.alive == 1) & (per.complex == Group.COMPLEX) & (per.programme == 0)
-        cohort = int(np.count_nonzero(payers))
+        if payers is None:  # the fused week counts them (processes/week.py)
+            alive_complex = (per.alive == 1) & (per.complex == Group.COMPLEX)
+            payers = int(np.count_nonzero(alive_complex & (per.programme == 0)))
+        cohort = payers
         pounds += pr.alliance_overhead / 52 * relational(lv) * cohort
         staff = posts * int(self._books.pence[Item.STAFF])  # pence a week
         return round(100 * pounds + pr.double_running * staff * left)
@@ -364,6 +428,9 @@ class CareModel(mesa.Model):
             return
         self.ledger[w] = books.ledger.sum(axis=0)
         self.events[w] = books.events.sum(axis=0)
+        # The week's totals by event and its cost in pence, for the DataCollector's
+        # reporters (one sum here instead of one per reporter; the same values).
+        self.week_totals = (w, self.events[w].sum(axis=1).tolist(), float(self.ledger[w].sum()))
         self.services[w] = self._service_row(leavers)
         for g in range(N_GROUPS):
             n = tot[g, WellbeingSum.ALIVE]

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import NamedTuple
 
 from carecomplex.params import Params, RegimeLevers
 from carecomplex.processes.common import KP, KP_SOURCES
+
+_LEVERS = tuple(f.name for f in dataclasses.fields(RegimeLevers))  # in declaration order
 
 
 def levers_at(params: Params, week: int) -> RegimeLevers:
@@ -71,21 +74,21 @@ def _mix(a: RegimeLevers, b: RegimeLevers, done: float, cap_switch: float) -> Re
     if a == b:
         return a
     mixed = {}
-    for f in dataclasses.fields(RegimeLevers):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "episode_cap":  # 0 means "no clock": switch part-way, don't blend
-            mixed[f.name] = y if done >= cap_switch else x
+    for name in _LEVERS:
+        x, y = getattr(a, name), getattr(b, name)
+        if name == "episode_cap":  # 0 means "no clock": switch part-way, don't blend
+            mixed[name] = y if done >= cap_switch else x
         else:
-            mixed[f.name] = x + (y - x) * done
+            mixed[name] = x + (y - x) * done
     return RegimeLevers(**mixed)
 
 
 def lever_change(a: RegimeLevers, b: RegimeLevers) -> float:
     """Size of a change of levers: summed absolute change of the 0-1 levers."""
     total = 0.0
-    for f in dataclasses.fields(RegimeLevers):
-        if f.name != "episode_cap":
-            total += abs(getattr(a, f.name) - getattr(b, f.name))
+    for name in _LEVERS:
+        if name != "episode_cap":
+            total += abs(getattr(a, name) - getattr(b, name))
     return total
 
 
@@ -103,6 +106,7 @@ def kernel_params(
     lv: RegimeLevers,
     friction_load: float = 0.0,
     cohort: RegimeLevers | None = None,
+    static: KPStatic | None = None,
 ) -> KP:
     """The kernels' :class:`KP` for one week, each field filled by name (``KP_SOURCES``).
 
@@ -113,7 +117,30 @@ def kernel_params(
         friction_load: this week's friction of change on workers.
         cohort: the levers in force this week for an enrolled cohort (the ``cohort_*``
             fields); ``lv`` when omitted (no cohort).
+        static: ``kp_static(p)``, the fields that do not change from week to week, when
+            the caller keeps it (the model does: a transition builds a KP every week).
     """
+    if static is None:
+        static = kp_static(p)
+    values = list(static.values)
+    weekly = {"levers": lv, "cohort": lv if cohort is None else cohort}
+    for j, group, attr, cast in static.weekly:
+        values[j] = cast(friction_load if group == "week" else getattr(weekly[group], attr))
+    return KP._make(values)
+
+
+class KPStatic(NamedTuple):
+    """The fields of a :class:`KP` fixed by the parameters, and where the others go."""
+
+    values: tuple  # every field, the weekly ones as None
+    weekly: tuple[tuple[int, str, str, type], ...]  # (field index, group, attribute, cast)
+
+
+_WEEKLY_GROUPS = ("levers", "cohort", "week")
+
+
+def kp_static(p: Params) -> KPStatic:
+    """The week-independent part of :func:`kernel_params` for ``p``."""
     groups = {
         "life": p.life,
         "crisis": p.crisis,
@@ -124,17 +151,18 @@ def kernel_params(
         "housing": p.housing,
         "treatment": p.treatment,
         "workforce": p.workforce,
-        "levers": lv,
-        "cohort": lv if cohort is None else cohort,
-        "week": _Week(friction_load),
         "run": _Run(p.run.burn_in, p.run.burn_in + p.weeks),
     }
-    return KP(
-        **{
-            name: _CAST[name](getattr(groups[group], attr))
-            for name, (group, attr) in KP_SOURCES.items()
-        }
-    )
+    values: list = []
+    weekly = []
+    for j, name in enumerate(KP._fields):
+        group, attr = KP_SOURCES[name]
+        if group in _WEEKLY_GROUPS:
+            values.append(None)
+            weekly.append((j, group, attr, _CAST[name]))
+        else:
+            values.append(_CAST[name](getattr(groups[group], attr)))
+    return KPStatic(tuple(values), tuple(weekly))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -177,6 +177,7 @@ N_DOMAINS = len(Domain)
 N_SERVICES = N_DOMAINS
 SLOTS = 3  # episodes a person can hold at once (one per service in a siloed system)
 N_CHUNKS = 64  # fixed chunk count for deterministic parallel reductions
+N_BLOCKS = 8  # blocks of whole chunks a parallel kernel hands to its threads
 
 # DOMAIN_COUPLING[d, j]: how much need in domain j pulls domain d's need up (row d).
 # Losing housing raises mental-health and substance need; substance raises justice and

@@ -7,7 +7,7 @@ The result equals serving every applicant one by one in that order (the twin,
 :mod:`carecomplex.reference.access`), but the work is split so that it runs in parallel
 with results independent of the thread count:
 
-A. per person (parallel chunks, :func:`_seek_chunk`): who applies, to which service,
+A. per person (parallel blocks of chunks, :func:`_seek_chunks`): who applies, to which service,
    with what priority; a new application's assessment (its cost, and trust lost by
    telling the story again) and the order-free parts of the decision (re-referral,
    cream-skimming);
@@ -15,7 +15,7 @@ B. per service (parallel over services, :func:`_serve`): applicants only interac
    through their service's load (the eligibility threshold in force, the capacity
    limit) and its posts' caseloads, so each service serves its own applicants in
    priority order, picking the least-loaded post from a heap (first post on ties);
-C. per applicant (parallel chunks, :func:`_effects_chunk`): the decision's effects on
+C. per applicant (parallel blocks of chunks, :func:`_effects_chunks`): the decision's effects on
    the person.
 
 Counts and pence are integers, summed into chunk 0 of ``books.ledger`` and
@@ -45,11 +45,12 @@ from carecomplex.processes.common import (
     S_CONT,
     S_GAMING,
     S_PRIORITY,
+    block_chunks,
     charge,
     chunk_bounds,
 )
 from carecomplex.rng import draw_at, entity_key, stream_key
-from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
+from carecomplex.state import N_BLOCKS, N_CHUNKS, N_DOMAINS, SLOTS
 
 # Flags of an applicant (AccessScratch.flags) and outcomes (AccessScratch.outcome).
 NEW_APPLICATION, REREFERRED, SKIMMED = 1, 2, 4
@@ -196,13 +197,17 @@ def _seekers(key, t, kp, per, sv, info, books, scratch, count, led, ev):
         stream_key(key, S_GAMING),
     )
     s_gaming = sv.gaming
-    for c in nb.prange(N_CHUNKS):
-        count[c] = _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev)
+    for b in nb.prange(N_BLOCKS):
+        _seek_chunks(b, count, sk, t, kp, per, s_gaming, info, books, scratch, led, ev)
 
 
 @nb.njit(cache=True)
-def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> int:
-    """Access phase A for chunk ``c``: its applicants from position ``lo`` on; their number."""
+def _seek_chunks(b, count, sk, t, kp, per, s_gaming, info, books, scratch, led, ev):
+    """Access phase A for the chunks of block ``b`` (``block_chunks``), chunk by chunk.
+
+    Chunk ``c``'s applicants go from its first person's position on; their number into
+    ``count[c]``.
+    """
     sk_cont, sk_prio, sk_assess, sk_gaming = sk
     pid, complex_, alive, need = per.pid, per.complex, per.alive, per.need
     slot_service, slot_remit, assessed = per.slot_service, per.slot_remit, per.assessed
@@ -211,95 +216,97 @@ def _seek_chunk(c, sk, t, kp, per, s_gaming, info, books, scratch, led, ev) -> i
     handoffs, cost, pence, holder = per.handoffs, per.cost, books.pence, books.holder
     cand, want, prio, flags = scratch.cand, scratch.want, scratch.priority, scratch.flags
     programme = per.programme
-    lo, hi = chunk_bounds(c, pid.shape[0])
-    top = lo
-    for i in range(lo, hi):
-        unmet[i] = 0
-        if alive[i] == 0 or prison_weeks[i] > 0:
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        if cooldown[i] > 0:  # not seeking help yet: no queue place either
-            cooldown[i] -= 1
-            unmet[i] = 1 if seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        d = seek_domain(i, kp, need, slot_service, slot_remit)
-        if d < 0:
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        # A person in a queue stays in it while that need is still wanted, rather than
-        # applying afresh (a new assessment) wherever this week's highest need points.
-        ws = wait_service[i]
-        if ws >= 0 and ws != d and need[i, ws] > kp.seek_threshold:
-            covered = False
+    c0, c1 = block_chunks(b)
+    for c in range(c0, c1):
+        lo, hi = chunk_bounds(c, pid.shape[0])
+        top = lo
+        for i in range(lo, hi):
+            unmet[i] = 0
+            if alive[i] == 0 or prison_weeks[i] > 0:
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            if cooldown[i] > 0:  # not seeking help yet: no queue place either
+                cooldown[i] -= 1
+                unmet[i] = 1 if seek_domain(i, kp, need, slot_service, slot_remit) >= 0 else 0
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            d = seek_domain(i, kp, need, slot_service, slot_remit)
+            if d < 0:
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            # A person in a queue stays in it while that need is still wanted, rather than
+            # applying afresh (a new assessment) wherever this week's highest need points.
+            ws = wait_service[i]
+            if ws >= 0 and ws != d and need[i, ws] > kp.seek_threshold:
+                covered = False
+                for k in range(SLOTS):
+                    if slot_service[i, k] >= 0 and (slot_remit[i, k] >> ws) & 1:
+                        covered = True
+                if not covered:
+                    d = ws
+            held = -1
+            free_slot = -1
             for k in range(SLOTS):
-                if slot_service[i, k] >= 0 and (slot_remit[i, k] >> ws) & 1:
-                    covered = True
-            if not covered:
-                d = ws
-        held = -1
-        free_slot = -1
-        for k in range(SLOTS):
-            if slot_service[i, k] >= 0:
-                if held < 0:
-                    held = k
-            elif free_slot < 0:
-                free_slot = k
-        me = pid[i]
-        prog = programme[i]  # 1: an enrolled person, the cohort's levers
-        continuity = kp.cohort_continuity if prog else kp.continuity
-        if held >= 0 and draw_at(entity_key(sk_cont, me, t), 0) < continuity:
-            slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-            continue
-        if free_slot < 0:
-            continue
-        nhigh = 0
-        for dd in range(N_DOMAINS):
-            if need[i, dd] > kp.gaming_high_need:
-                nhigh += 1
-        cand[top] = i
-        want[top] = d
-        u = draw_at(entity_key(sk_prio, me, t), 0)
-        np_ = kp.cohort_need_priority if prog else kp.need_priority
-        prio[top] = (
-            (1.0 - np_) * wait_weeks[i]
-            + np_ * kp.priority_scale * urgency(i, kp, need, nhigh)
-            + u
-            - s_gaming[d] * nhigh / kp.full_complexity
-        )
-        f = np.uint8(0)
-        if wait_service[i] != d:  # a new application: assessed now, decided in B
-            g = complex_[i]
-            f = np.uint8(NEW_APPLICATION)
-            ev[c, EV_APPLY, g] += 1
-            if held >= 0:
-                handoffs[i] += 1
-                ev[c, EV_HANDOFF, g] += 1
-                charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
-            if (assessed[i] & REREFERRAL) != 0:
-                f |= np.uint8(REREFERRED)
-            assessed[i] &= ~REREFERRAL
-            if assessed[i] == 1 and draw_at(entity_key(sk_assess, me, t), 0) < info[prog, d]:
-                pass  # the shared record stands in for a new assessment
-            elif assessed[i] == 1:
-                charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
-                ev[c, EV_REASSESS, g] += 1
-                sys_trust[i] *= 1.0 - kp.trust_erode / kp.retell_divisor  # telling it again
-            else:
-                charge(i, I_ASSESS, 1.0, g, c, cost, led, pence, holder)
-                ev[c, EV_ASSESS, g] += 1
-                assessed[i] = 1
-            skim = kp.skim * s_gaming[d] * nhigh / kp.full_complexity
-            if draw_at(entity_key(sk_gaming, me, t), 0) < skim:
-                f |= np.uint8(SKIMMED)
-        flags[top] = f
-        top += 1
-    return top - lo
+                if slot_service[i, k] >= 0:
+                    if held < 0:
+                        held = k
+                elif free_slot < 0:
+                    free_slot = k
+            me = pid[i]
+            prog = programme[i]  # 1: an enrolled person, the cohort's levers
+            continuity = kp.cohort_continuity if prog else kp.continuity
+            if held >= 0 and draw_at(entity_key(sk_cont, me, t), 0) < continuity:
+                slot_remit[i, held] |= np.uint8(1 << d)  # the known worker takes the need on
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+                continue
+            if free_slot < 0:
+                continue
+            nhigh = 0
+            for dd in range(N_DOMAINS):
+                if need[i, dd] > kp.gaming_high_need:
+                    nhigh += 1
+            cand[top] = i
+            want[top] = d
+            u = draw_at(entity_key(sk_prio, me, t), 0)
+            np_ = kp.cohort_need_priority if prog else kp.need_priority
+            prio[top] = (
+                (1.0 - np_) * wait_weeks[i]
+                + np_ * kp.priority_scale * urgency(i, kp, need, nhigh)
+                + u
+                - s_gaming[d] * nhigh / kp.full_complexity
+            )
+            f = np.uint8(0)
+            if wait_service[i] != d:  # a new application: assessed now, decided in B
+                g = complex_[i]
+                f = np.uint8(NEW_APPLICATION)
+                ev[c, EV_APPLY, g] += 1
+                if held >= 0:
+                    handoffs[i] += 1
+                    ev[c, EV_HANDOFF, g] += 1
+                    charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
+                if (assessed[i] & REREFERRAL) != 0:
+                    f |= np.uint8(REREFERRED)
+                assessed[i] &= ~REREFERRAL
+                if assessed[i] == 1 and draw_at(entity_key(sk_assess, me, t), 0) < info[prog, d]:
+                    pass  # the shared record stands in for a new assessment
+                elif assessed[i] == 1:
+                    charge(i, I_REASSESS, 1.0, g, c, cost, led, pence, holder)
+                    ev[c, EV_REASSESS, g] += 1
+                    sys_trust[i] *= 1.0 - kp.trust_erode / kp.retell_divisor  # telling it again
+                else:
+                    charge(i, I_ASSESS, 1.0, g, c, cost, led, pence, holder)
+                    ev[c, EV_ASSESS, g] += 1
+                    assessed[i] = 1
+                skim = kp.skim * s_gaming[d] * nhigh / kp.full_complexity
+                if draw_at(entity_key(sk_gaming, me, t), 0) < skim:
+                    f |= np.uint8(SKIMMED)
+            flags[top] = f
+            top += 1
+        count[c] = top - lo
 
 
 @nb.njit(cache=True, parallel=True)
@@ -313,13 +320,13 @@ def _serve_all(kp, bucket, start, scratch, need, programme, wk, sv):
 def _effects(kp, m, scratch, per, sv, books, led, ev):
     """Access phase C (per applicant, parallel chunks of the ``m`` applicants)."""
     s_rel = sv.relationships
-    for c in nb.prange(N_CHUNKS):
-        _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev)
+    for b in nb.prange(N_BLOCKS):
+        _effects_chunks(b, m, kp, scratch, per, s_rel, books, led, ev)
 
 
 @nb.njit(cache=True)
-def _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev):
-    """Access phase C for chunk ``c`` of the ``m`` applicants.
+def _effects_chunks(b, m, kp, scratch, per, s_rel, books, led, ev):
+    """Access phase C for the chunks of block ``b`` of the ``m`` applicants.
 
     A new episode starts at the person's trust in services, moved toward the service's
     relationships (its reputation: ``trust.reputation``).
@@ -335,38 +342,40 @@ def _effects_chunk(c, m, kp, scratch, per, s_rel, books, led, ev):
     )
     pence, holder = books.pence, books.holder
     cand, want, outcome, chosen = scratch.cand, scratch.want, scratch.outcome, scratch.chosen
-    lo, hi = chunk_bounds(c, m)
-    for j in range(lo, hi):
-        i = cand[j]
-        s = want[j]
-        g = complex_[i]
-        if outcome[j] == REJECTED:
-            ev[c, EV_REJECT, g] += 1
-            charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
-            sys_trust[i] *= 1.0 - kp.trust_erode
-            unmet[i] = 1
-            cooldown[i] = kp.reject_cooldown
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-        elif outcome[j] == ACCEPTED:
-            k = 0
-            while slot_service[i, k] >= 0:
-                k += 1
-            slot_service[i, k] = s
-            slot_worker[i, k] = chosen[j]
-            slot_weeks[i, k] = 0
-            slot_stable[i, k] = 0
-            slot_trust[i, k] = sys_trust[i] + kp.reputation * (s_rel[s] - sys_trust[i])
-            slot_remit[i, k] = np.uint8(1 << s)
-            ev[c, EV_ACCEPT, g] += 1
-            wait_service[i] = -1
-            wait_weeks[i] = 0
-        else:
-            if wait_service[i] != s:
-                ev[c, EV_QUEUE, g] += 1
-            wait_service[i] = s
-            wait_weeks[i] += 1
-            unmet[i] = 1
+    c0, c1 = block_chunks(b)
+    for c in range(c0, c1):
+        lo, hi = chunk_bounds(c, m)
+        for j in range(lo, hi):
+            i = cand[j]
+            s = want[j]
+            g = complex_[i]
+            if outcome[j] == REJECTED:
+                ev[c, EV_REJECT, g] += 1
+                charge(i, I_REFER, 1.0, g, c, cost, led, pence, holder)
+                sys_trust[i] *= 1.0 - kp.trust_erode
+                unmet[i] = 1
+                cooldown[i] = kp.reject_cooldown
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+            elif outcome[j] == ACCEPTED:
+                k = 0
+                while slot_service[i, k] >= 0:
+                    k += 1
+                slot_service[i, k] = s
+                slot_worker[i, k] = chosen[j]
+                slot_weeks[i, k] = 0
+                slot_stable[i, k] = 0
+                slot_trust[i, k] = sys_trust[i] + kp.reputation * (s_rel[s] - sys_trust[i])
+                slot_remit[i, k] = np.uint8(1 << s)
+                ev[c, EV_ACCEPT, g] += 1
+                wait_service[i] = -1
+                wait_weeks[i] = 0
+            else:
+                if wait_service[i] != s:
+                    ev[c, EV_QUEUE, g] += 1
+                wait_service[i] = s
+                wait_weeks[i] += 1
+                unmet[i] = 1
 
 
 @nb.njit(cache=True)

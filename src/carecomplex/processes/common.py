@@ -19,6 +19,7 @@ import numpy as np
 from carecomplex.costs import Item
 from carecomplex.rng import LifeDraw, Stream
 from carecomplex.state import (
+    N_BLOCKS,
     N_CHUNKS,
     Crisis,
     Domain,
@@ -361,6 +362,19 @@ SHORT, LONG = 1, 2  # sentence classes (PersonTable.sentence)
 def chunk_bounds(c: int, n: int) -> tuple[int, int]:
     """Persons ``lo..hi-1`` of chunk ``c`` of ``n`` (chunk ``c`` is ``c*n//N_CHUNKS`` on)."""
     return c * n // N_CHUNKS, (c + 1) * n // N_CHUNKS
+
+
+@nb.njit(cache=True, inline="always")
+def block_chunks(b: int) -> tuple[int, int]:
+    """Chunks ``c0..c1-1`` of block ``b`` (of ``N_BLOCKS``): what one parallel task runs.
+
+    A parallel kernel hands threads blocks of whole chunks; each block's function takes
+    its arrays out of the tables once and then runs its chunks one after the other, each
+    exactly as alone. A call that takes the arrays out of the tables costs about 2-3 us
+    (reference counts of some forty arrays), which at 64 calls per kernel was most of a
+    small model's step.
+    """
+    return b * N_CHUNKS // N_BLOCKS, (b + 1) * N_CHUNKS // N_BLOCKS
 
 
 @nb.njit(cache=True, inline="always")

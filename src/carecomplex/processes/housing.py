@@ -49,12 +49,13 @@ from carecomplex.processes.common import (
     TR_IN,
     TR_NONE,
     TR_WAIT,
+    block_chunks,
     charge,
     chunk_bounds,
     clip01,
 )
 from carecomplex.rng import draw_at, entity_key, stream_key
-from carecomplex.state import N_CHUNKS, SLOTS
+from carecomplex.state import N_BLOCKS, N_CHUNKS, SLOTS
 
 WANT_HF, WANT_START = 1, 2  # bits of the purchase flags: a Housing First tenancy, a start
 PAIR_MEAN = 0.5  # the mean of two needs (substance and mental health) in the exit hazard
@@ -79,65 +80,67 @@ def housing(key, t, kp, per, sv, books):
     members = np.zeros(N_CHUNKS, dtype=np.int64)  # complex-needs persons alive, not enrolled
     enrolled = np.zeros(N_CHUNKS, dtype=np.int64)  # and enrolled
     sk = (stream_key(key, S_TENANCY), stream_key(key, S_TREATMENT), stream_key(key, S_BUDGET))
-    for c in nb.prange(N_CHUNKS):
-        lo, hi = chunk_bounds(c, n)
-        _housing_range(lo, hi, c, sk, t, kp, per, books, want, members, enrolled)
+    for b in nb.prange(N_BLOCKS):
+        _housing_chunks(b, n, sk, t, kp, per, books, want, members, enrolled)
     _buy(kp, per, sv.budget_pot, books, want, members.sum(), enrolled.sum())
 
 
 @nb.njit(cache=True)
-def _housing_range(lo, hi, c, sk, t, kp, per, books, want, members, enrolled):
-    """Persons ``lo..hi-1``, partials into chunk ``c``.
+def _housing_chunks(b, n, sk, t, kp, per, books, want, members, enrolled):
+    """Persons of the chunks of block ``b`` (``block_chunks``), partials into each chunk.
 
-    ``members[c]``, ``enrolled[c]``: the chunk's complex-needs persons alive, not
+    ``members[c]``, ``enrolled[c]``: chunk ``c``'s complex-needs persons alive, not
     enrolled and enrolled.
     """
     pid, complex_, alive = per.pid, per.complex, per.alive
     slot_service, slot_trust, slot_remit = per.slot_service, per.slot_trust, per.slot_remit
     programme = per.programme
     sk_ten, sk_treat, sk_budget = sk
-    m0, m1 = 0, 0
-    for i in range(lo, hi):
-        if alive[i] == 0:
-            continue
-        g = complex_[i]
-        prog = programme[i]
-        if prog:
-            m1 += g
-        else:
-            m0 += g
-        fb = kp.cohort_flexible_budget if prog else kp.flexible_budget
-        me = pid[i]
-        tmax, held, at_house, remit_subst = 0.0, False, False, False
-        for k in range(SLOTS):
-            s = slot_service[i, k]
-            if s < 0:
+    c0, c1 = block_chunks(b)
+    for c in range(c0, c1):
+        lo, hi = chunk_bounds(c, n)
+        m0, m1 = 0, 0
+        for i in range(lo, hi):
+            if alive[i] == 0:
                 continue
-            held = True
-            tmax = max(tmax, np.float64(slot_trust[i, k]))
-            at_house |= s == D_HOUSE
-            remit_subst |= ((slot_remit[i, k] >> D_SUBST) & 1) == 1
-        if per.prison_weeks[i] > 0:  # inside: a tenancy holds only for a short stay
-            _tenancy_inside(i, c, g, kp, per, books)
-            continue
-        # Keys are hashed only where a draw is needed (a draw is a pure function of its
-        # key, so this changes no result).
-        if per.tenancy[i] != T_NONE:
-            _tenancy_week(i, c, g, entity_key(sk_ten, me, t), kp, per, books, tmax)
-        elif per.need[i, D_HOUSE] > kp.homeless_threshold:
-            if at_house and draw_at(entity_key(sk_ten, me, t), 0) < kp.housing_placement_rate:
-                _start(i, c, g, T_ORD, kp, per, books)
-            elif held and fb > 0.0:
-                u = draw_at(entity_key(sk_budget, me, t), 0)
-                if u < kp.housing_purchase_rate * fb:
-                    want[i] |= WANT_HF
-        waits = _treatment_week(i, c, g, (sk_treat, me, t), kp, per, books, tmax, remit_subst)
-        if waits and fb > 0.0:
-            u = draw_at(entity_key(sk_budget, me, t), 1)
-            if u < kp.treatment_purchase_rate * fb:
-                want[i] |= WANT_START
-    members[c] = m0
-    enrolled[c] = m1
+            g = complex_[i]
+            prog = programme[i]
+            if prog:
+                m1 += g
+            else:
+                m0 += g
+            fb = kp.cohort_flexible_budget if prog else kp.flexible_budget
+            me = pid[i]
+            tmax, held, at_house, remit_subst = 0.0, False, False, False
+            for k in range(SLOTS):
+                s = slot_service[i, k]
+                if s < 0:
+                    continue
+                held = True
+                tmax = max(tmax, np.float64(slot_trust[i, k]))
+                at_house |= s == D_HOUSE
+                remit_subst |= ((slot_remit[i, k] >> D_SUBST) & 1) == 1
+            if per.prison_weeks[i] > 0:  # inside: a tenancy holds only for a short stay
+                _tenancy_inside(i, c, g, kp, per, books)
+                continue
+            # Keys are hashed only where a draw is needed (a draw is a pure function of its
+            # key, so this changes no result).
+            if per.tenancy[i] != T_NONE:
+                _tenancy_week(i, c, g, entity_key(sk_ten, me, t), kp, per, books, tmax)
+            elif per.need[i, D_HOUSE] > kp.homeless_threshold:
+                if at_house and draw_at(entity_key(sk_ten, me, t), 0) < kp.housing_placement_rate:
+                    _start(i, c, g, T_ORD, kp, per, books)
+                elif held and fb > 0.0:
+                    u = draw_at(entity_key(sk_budget, me, t), 0)
+                    if u < kp.housing_purchase_rate * fb:
+                        want[i] |= WANT_HF
+            waits = _treatment_week(i, c, g, (sk_treat, me, t), kp, per, books, tmax, remit_subst)
+            if waits and fb > 0.0:
+                u = draw_at(entity_key(sk_budget, me, t), 1)
+                if u < kp.treatment_purchase_rate * fb:
+                    want[i] |= WANT_START
+        members[c] = m0
+        enrolled[c] = m1
 
 
 @nb.njit(cache=True, inline="always")

@@ -57,13 +57,14 @@ from carecomplex.processes.common import (
     T_NONE,
     TR_DONE,
     TR_IN,
+    block_chunks,
     charge,
     chunk_bounds,
     clip01,
 )
 from carecomplex.processes.spells import admit, custody, discharged, release
 from carecomplex.rng import LIFE_NOISE_PAIRS, draw, draw_at, draw_pair, entity_key, stream_key
-from carecomplex.state import N_CHUNKS, N_DOMAINS, SLOTS
+from carecomplex.state import N_BLOCKS, N_CHUNKS, N_DOMAINS, SLOTS
 
 assert N_DOMAINS == 8, "the life step accumulates the coupling pull in eight registers"
 
@@ -114,19 +115,17 @@ def life_families(key, t, kp, per, fam, books, structure, ablate=0):
         structure: the ``Structure`` constants.
         ablate: :class:`Ablate` flags (benchmarks only; 0 in the model).
     """
-    start, size, support = fam.start, fam.size, fam.support
-    alive, need = per.alive, per.need
+    start, size = fam.start, fam.size
     nf = start.shape[0]
-    week, sk = _life_week(key, t, kp), life_keys(key)
-    for c in nb.prange(N_CHUNKS):
+    bounds = np.zeros((N_CHUNKS, 4), dtype=np.int64)  # persons lo, hi; families flo, fhi
+    for c in range(N_CHUNKS):
         flo, fhi = chunk_bounds(c, nf)
-        if flo >= fhi:
-            continue
-        if not ablate & _A_FAMILIES:
-            for f in range(flo, fhi):
-                _family(f, kp, start, size, support, alive, need)
-        lo, hi = start[flo], start[fhi - 1] + size[fhi - 1]
-        _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate)
+        if flo < fhi:
+            bounds[c, 0], bounds[c, 1] = start[flo], start[fhi - 1] + size[fhi - 1]
+            bounds[c, 2], bounds[c, 3] = flo, fhi
+    week, sk = _life_week(key, t, kp), life_keys(key)
+    for b in nb.prange(N_BLOCKS):
+        _life_chunks(b, bounds, week, sk, kp, per, fam, books, structure, ablate)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -156,10 +155,12 @@ def life_crisis(key, t, kp, per, fam, books, structure):
     Arguments as :func:`life_families`.
     """
     n = per.pid.shape[0]
+    bounds = np.zeros((N_CHUNKS, 4), dtype=np.int64)  # persons lo, hi; no families
+    for c in range(N_CHUNKS):
+        bounds[c, 0], bounds[c, 1] = chunk_bounds(c, n)
     week, sk = _life_week(key, t, kp), life_keys(key)
-    for c in nb.prange(N_CHUNKS):
-        lo, hi = chunk_bounds(c, n)
-        _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, 0)
+    for b in nb.prange(N_BLOCKS):
+        _life_chunks(b, bounds, week, sk, kp, per, fam, books, structure, 0)
 
 
 def families_tile(fam, per) -> bool:
@@ -237,8 +238,12 @@ def _life_bounds(kp):
 
 
 @nb.njit(cache=True)
-def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
-    """Life dynamics and crisis for persons ``lo..hi-1``, partials into chunk ``c``.
+def _life_chunks(b, bounds, week, sk, kp, per, fam, books, structure, ablate):
+    """Life dynamics and crisis for the chunks of block ``b``, partials into each chunk.
+
+    ``bounds[c]``: chunk ``c``'s persons ``lo..hi-1`` and, before them, the families
+    ``flo..fhi-1`` whose support it updates first (:func:`life_families`; an empty
+    range in :func:`life_crisis`).
 
     The draws are pure functions of (seed, stream, person, week), so all of a person's
     are computed up front (independent hash chains overlap in the CPU); the coupling
@@ -275,123 +280,129 @@ def _life_range(lo, hi, c, week, sk, kp, per, fam, books, structure, ablate):
     new = np.empty(N_DOMAINS)
     pull = np.empty(N_DOMAINS)
     u_noise = np.empty(N_DOMAINS)
-    for i in range(lo, hi):
-        if alive[i] == 0:
-            continue
-        g = complex_[i]
-        me = pid[i]
-        events[c, EV_ALIVE, g] += 1
-        weeks_alive[i] += 1
-        fs = fam_support[family[i]]
-        if no_draws:
-            ek = np.uint64(me)
-            u_shock = STAND_IN[0] + STAND_IN_STEP * me
-            u_crisis = STAND_IN[1] + STAND_IN_STEP * me
-            u_death = STAND_IN[2] + STAND_IN_STEP * me
-        else:
-            ek = entity_key(sk_life, me, t)
-            u_shock, u_crisis = draw_pair(ek, K_SHOCK_CRISIS)
-            u_death = 1.0 if no_death else draw_at(ek, K_DEATH)
-        # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
-        p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
-        if not no_coupling:
-            for j in range(N_DOMAINS):
-                x = np.float64(need[i, j])
-                p0 += coupling[0, j] * x
-                p1 += coupling[1, j] * x
-                p2 += coupling[2, j] * x
-                p3 += coupling[3, j] * x
-                p4 += coupling[4, j] * x
-                p5 += coupling[5, j] * x
-                p6 += coupling[6, j] * x
-                p7 += coupling[7, j] * x
-        pull[0], pull[1], pull[2], pull[3] = p0, p1, p2, p3
-        pull[4], pull[5], pull[6], pull[7] = p4, p5, p6, p7
-        if no_noise:
+    c0, c1 = block_chunks(b)
+    for c in range(c0, c1):
+        lo, hi = bounds[c, 0], bounds[c, 1]
+        if not ablate & _A_FAMILIES:
+            for f in range(bounds[c, 2], bounds[c, 3]):
+                _family(f, kp, fam.start, fam.size, fam_support, alive, need)
+        for i in range(lo, hi):
+            if alive[i] == 0:
+                continue
+            g = complex_[i]
+            me = pid[i]
+            events[c, EV_ALIVE, g] += 1
+            weeks_alive[i] += 1
+            fs = fam_support[family[i]]
+            if no_draws:
+                ek = np.uint64(me)
+                u_shock = STAND_IN[0] + STAND_IN_STEP * me
+                u_crisis = STAND_IN[1] + STAND_IN_STEP * me
+                u_death = STAND_IN[2] + STAND_IN_STEP * me
+            else:
+                ek = entity_key(sk_life, me, t)
+                u_shock, u_crisis = draw_pair(ek, K_SHOCK_CRISIS)
+                u_death = 1.0 if no_death else draw_at(ek, K_DEATH)
+            # 1. Needs drift toward set points pulled up by coupled domains, plus noise.
+            p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
+            if not no_coupling:
+                for j in range(N_DOMAINS):
+                    x = np.float64(need[i, j])
+                    p0 += coupling[0, j] * x
+                    p1 += coupling[1, j] * x
+                    p2 += coupling[2, j] * x
+                    p3 += coupling[3, j] * x
+                    p4 += coupling[4, j] * x
+                    p5 += coupling[5, j] * x
+                    p6 += coupling[6, j] * x
+                    p7 += coupling[7, j] * x
+            pull[0], pull[1], pull[2], pull[3] = p0, p1, p2, p3
+            pull[4], pull[5], pull[6], pull[7] = p4, p5, p6, p7
+            if no_noise:
+                for d in range(N_DOMAINS):
+                    u_noise[d] = STAND_IN_NOISE * d
+            else:
+                for j in range(LIFE_NOISE_PAIRS):
+                    u_noise[2 * j], u_noise[2 * j + 1] = draw_pair(ek, K_NOISE + j)
+            # A tenancy or treatment lowers the target while it holds (processes/housing.py);
+            # set points relax toward the baseline, so scars and gains fade.
+            relief_h = kp.housing_relief if tenancy[i] != T_NONE else 0.0
+            tr = treatment[i]
+            relief_s = kp.treatment_relief if tr == TR_IN else 0.0
+            relief_s += kp.treatment_recovery_relief if tr == TR_DONE else 0.0
             for d in range(N_DOMAINS):
-                u_noise[d] = STAND_IN_NOISE * d
-        else:
-            for j in range(LIFE_NOISE_PAIRS):
-                u_noise[2 * j], u_noise[2 * j + 1] = draw_pair(ek, K_NOISE + j)
-        # A tenancy or treatment lowers the target while it holds (processes/housing.py);
-        # set points relax toward the baseline, so scars and gains fade.
-        relief_h = kp.housing_relief if tenancy[i] != T_NONE else 0.0
-        tr = treatment[i]
-        relief_s = kp.treatment_relief if tr == TR_IN else 0.0
-        relief_s += kp.treatment_recovery_relief if tr == TR_DONE else 0.0
-        for d in range(N_DOMAINS):
-            nd = np.float64(need[i, d])
-            sp = np.float64(setpoint[i, d])
-            sp += kp.setpoint_reversion * (np.float64(baseline[i, d]) - sp)
-            setpoint[i, d] = sp
-            target = sp + kp.coupling * pull[d]
-            target -= relief_h if d == D_HOUSE else (relief_s if d == D_SUBST else 0.0)
-            u = u_noise[d]
-            new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
-        if u_shock < kp.shock_rate:
-            k = int(draw_at(ek, K_SHOCK_D) * N_DOMAINS)
-            rb = kp.resilience_buffer
-            new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - rb * resilience[i])
-            shocks[i] += 1
-            events[c, EV_SHOCK, g] += 1
-        for d in range(N_DOMAINS):
-            need[i, d] = clip01(new[d])
-        # 2. Crisis: prison and homelessness first (weekly states), then the hazard.
-        if no_crisis:
-            pass
-        elif prison_weeks[i] > 0:
-            prison_weeks[i] -= 1
-            charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
-            events[c, EV_PRISON, g] += 1
-            if prison_weeks[i] == 0:
-                release(i, me, g, c, key, t, kp, per, books)
-        else:
-            if need[i, D_HOUSE] > kp.homeless_threshold:
-                charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
-                events[c, EV_EA, g] += 1
-                per.ea_weeks[i] += 1
-            # In hospital (an admission spell): no new crisis; discharged when it ends.
-            in_hospital = hospital_weeks[i] > 0
-            if in_hospital:
-                hospital_weeks[i] -= 1
-                if hospital_weeks[i] == 0:
-                    discharged(g, c, kp, per.discharge_day[i], events)
-            x = 0.0
-            m = 0
+                nd = np.float64(need[i, d])
+                sp = np.float64(setpoint[i, d])
+                sp += kp.setpoint_reversion * (np.float64(baseline[i, d]) - sp)
+                setpoint[i, d] = sp
+                target = sp + kp.coupling * pull[d]
+                target -= relief_h if d == D_HOUSE else (relief_s if d == D_SUBST else 0.0)
+                u = u_noise[d]
+                new[d] = nd + kp.reversion * (target - nd) + kp.noise * (2.0 * u - 1.0) * SQRT3
+            if u_shock < kp.shock_rate:
+                k = int(draw_at(ek, K_SHOCK_D) * N_DOMAINS)
+                rb = kp.resilience_buffer
+                new[k] += kp.shock_size * (1.0 - kp.family_buffer * fs) * (1.0 - rb * resilience[i])
+                shocks[i] += 1
+                events[c, EV_SHOCK, g] += 1
             for d in range(N_DOMAINS):
-                x += crisis_w[d] * need[i, d]
-                if need[i, d] > kp.high_need:
-                    m += 1
-            tmax = 0.0
-            for k in range(SLOTS):
-                if slot_service[i, k] >= 0 and slot_trust[i, k] > tmax:
-                    tmax = slot_trust[i, k]
-            mc = max(m - 1, 0)
-            f12 = (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
-            since = t * DAYS_PER_WEEK - discharge_day[i]  # days since the last discharge
-            recent = 1.0 if discharge_day[i] >= 0 and 0 <= since < READMIT_DAYS else 0.0
-            f3 = 1.0 + kp.unmet_multiplier * unmet[i] + kp.discharge_risk * recent
-            u = u_crisis
-            maybe = not in_hospital
-            if maybe and x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)
-                bound = abs(kp.base_rate) * ebound[mc, int(x * EXP_BINS)] * abs(f12) * abs(f3)
-                maybe = u < bound * (1.0 + 1e-6) + 2e-12
-            if maybe:
-                h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * mc)
-                h *= f12
-                h *= f3
-                if u < h + 1e-12 and u < 1.0 - np.exp(-h):
-                    _crisis(i, me, g, c, key, t, kp, per, books, structure)
-        if alive[i] == 1 and not no_death:
-            u = u_death
-            if u < hd_max:
-                wph = kp.mortality_physical_weight
-                xm = wph * need[i, D_PHYS] + (1.0 - wph) * need[i, D_SUBST]
-                hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
-                if u < 1.0 - np.exp(-hd):
-                    alive[i] = 0
-                    died_week[i] = t
-                    events[c, EV_DEATH, g] += 1
+                need[i, d] = clip01(new[d])
+            # 2. Crisis: prison and homelessness first (weekly states), then the hazard.
+            if no_crisis:
+                pass
+            elif prison_weeks[i] > 0:
+                prison_weeks[i] -= 1
+                charge(i, I_PRISON, 1.0, g, c, cost, ledger, pence, holder)
+                events[c, EV_PRISON, g] += 1
+                if prison_weeks[i] == 0:
+                    release(i, me, g, c, key, t, kp, per, books)
+            else:
+                if need[i, D_HOUSE] > kp.homeless_threshold:
+                    charge(i, I_EA, 1.0, g, c, cost, ledger, pence, holder)
+                    events[c, EV_EA, g] += 1
+                    per.ea_weeks[i] += 1
+                # In hospital (an admission spell): no new crisis; discharged when it ends.
+                in_hospital = hospital_weeks[i] > 0
+                if in_hospital:
+                    hospital_weeks[i] -= 1
+                    if hospital_weeks[i] == 0:
+                        discharged(g, c, kp, per.discharge_day[i], events)
+                x = 0.0
+                m = 0
+                for d in range(N_DOMAINS):
+                    x += crisis_w[d] * need[i, d]
+                    if need[i, d] > kp.high_need:
+                        m += 1
+                tmax = 0.0
+                for k in range(SLOTS):
+                    if slot_service[i, k] >= 0 and slot_trust[i, k] > tmax:
+                        tmax = slot_trust[i, k]
+                mc = max(m - 1, 0)
+                f12 = (1.0 - kp.trust_protection * tmax) * (1.0 - kp.family_protection * fs)
+                since = t * DAYS_PER_WEEK - discharge_day[i]  # days since the last discharge
+                recent = 1.0 if discharge_day[i] >= 0 and 0 <= since < READMIT_DAYS else 0.0
+                f3 = 1.0 + kp.unmet_multiplier * unmet[i] + kp.discharge_risk * recent
+                u = u_crisis
+                maybe = not in_hospital
+                if maybe and x >= 0.0 and x < 1.0:  # bounded hazard (see _life_bounds)
+                    bound = abs(kp.base_rate) * ebound[mc, int(x * EXP_BINS)] * abs(f12) * abs(f3)
+                    maybe = u < bound * (1.0 + 1e-6) + 2e-12
+                if maybe:
+                    h = kp.base_rate * np.exp(kp.need_slope * x + kp.complexity_slope * mc)
+                    h *= f12
+                    h *= f3
+                    if u < h + 1e-12 and u < 1.0 - np.exp(-h):
+                        _crisis(i, me, g, c, key, t, kp, per, books, structure)
+            if alive[i] == 1 and not no_death:
+                u = u_death
+                if u < hd_max:
+                    wph = kp.mortality_physical_weight
+                    xm = wph * need[i, D_PHYS] + (1.0 - wph) * need[i, D_SUBST]
+                    hd = kp.base_mortality * np.exp(kp.mortality_slope * xm)
+                    if u < 1.0 - np.exp(-hd):
+                        alive[i] = 0
+                        died_week[i] = t
+                        events[c, EV_DEATH, g] += 1
 
 
 @nb.njit(cache=True, inline="always")
