@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-import pandas as pd
 
 from carecomplex.costs import ITEMS, Holder, Item, item_holders
 from carecomplex.state import SERVICE_FIELDS, Domain, Event, Group, ServiceField
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from carecomplex.model import CareModel
 
 GROUPS = {"all": (0, 1), "complex": (1,), "other": (0,)}
@@ -146,7 +147,7 @@ def _cost_summary(model: CareModel) -> dict[str, float]:
     ``cost_idle_staff`` (pounds a year, service-wide) and ``idle_staff_share`` (share
     of the posts' cost that bought no one's support).
     """
-    from carecomplex.stats import present_value  # scipy: loaded only when summarising
+    from carecomplex.stats import present_value
 
     out: dict[str, float] = {}
     ev = model.events.sum(axis=0).astype(np.float64)
@@ -234,6 +235,8 @@ def summary_names() -> list[str]:
 
 def weekly(model: CareModel) -> pd.DataFrame:
     """Tidy weekly series: one row per (week, group), events and costs (pounds) as columns."""
+    import pandas as pd  # here, not at the top: the model imports this module
+
     frames = []
     for g in Group:
         d = {"week": np.arange(model.n_weeks), "group": g.name.lower()}
@@ -248,6 +251,8 @@ def weekly(model: CareModel) -> pd.DataFrame:
 
 def services(model: CareModel) -> pd.DataFrame:
     """Tidy weekly per-service series (load, queue, Kim-loop qualities, burnout)."""
+    import pandas as pd
+
     w, s, f = model.services.shape
     idx = pd.MultiIndex.from_product(
         [range(w), [d.name.lower() for d in Domain]], names=["week", "service"]

@@ -4,6 +4,9 @@ Every interval in carecomplex is a two-sided Student t interval over seeds, and 
 comparison of two arms is paired by seed (the arms share their random numbers, so the
 difference of a seed's two runs is free of the noise they share). Used by ``run`` and
 ``compare``, the sweep analysis and the claims checker alike.
+
+scipy.stats takes about a second to import, so the two functions that need it import it
+themselves: the parser and the model import this module without paying for it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 
 def interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
@@ -26,6 +28,8 @@ def interval(x: Any, level: float = 0.95) -> tuple[float, float, float]:
     m = float(x.mean())
     if len(x) < 2:
         return m, math.nan, math.nan
+    from scipy import stats
+
     half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return m, m - half, m + half
 
@@ -238,6 +242,8 @@ def probability_beyond(x: Sequence[float], bound: float, at_most: bool) -> float
     if se == 0:
         meets = m <= bound if at_most else m >= bound
         return 1.0 if meets else 0.0
+    from scipy import stats
+
     cdf = float(stats.t.cdf((bound - m) / se, len(a) - 1))
     return cdf if at_most else 1.0 - cdf
 

@@ -27,14 +27,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carecomplex import console
 from carecomplex.calibration import targets as tg
 from carecomplex.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SPEC = "calibration.json"
 """The calibration's identity (targets, priors, settings), written first, checked on resume."""
@@ -192,6 +194,8 @@ def _stored_simulations(db: Path) -> int:
 
 def population(history: Any, t: int, targets: tg.Targets) -> tuple[pd.DataFrame, np.ndarray]:
     """Generation ``t``'s particles (parameter values by ``group.name``) and weights."""
+    import pandas as pd
+
     from carecomplex.calibration.abc import values
 
     df, w = history.get_distribution(m=0, t=t)
@@ -218,6 +222,8 @@ def _wq(x: np.ndarray, w: np.ndarray, q: float) -> float:
 
 def fit_table(history: Any, t: tg.Targets) -> pd.DataFrame:
     """Each target's range beside its simulated statistic, final generation and prior."""
+    import pandas as pd
+
     rows = []
     # The prior predictive is generation 0 of ABC-SMC (accepted at the first, loose
     # epsilon); a rejection calibration has one generation and no stored prior
@@ -257,6 +263,8 @@ def fit_table(history: Any, t: tg.Targets) -> pd.DataFrame:
 
 def posterior_table(ens: Any, t: tg.Targets, defaults: dict[str, float]) -> pd.DataFrame:
     """Each calibrated parameter: prior, hand-set default, posterior median and interval."""
+    import pandas as pd
+
     shrink = ens.shrinkage()
     med, lo, hi = ens.median(), ens.quantile(0.05), ens.quantile(0.95)
     rows = []
@@ -374,6 +382,7 @@ def _print(
 ) -> None:
     from io import StringIO
 
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
 

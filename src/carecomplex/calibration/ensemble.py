@@ -18,13 +18,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carecomplex.calibration.targets import CalibrationError, Prior
 from carecomplex.resources import data_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 META_KEY = b"carecomplex"
 SHIPPED = ("data", "ensemble.parquet")
@@ -130,6 +132,8 @@ def apply(params: Any, values: Mapping[str, float]) -> Any:
 
 def from_priors(priors: list[Prior] | tuple[Prior, ...], n: int, seed: int = 0) -> Ensemble:
     """``n`` equally weighted draws from the priors (Latin hypercube, seeded)."""
+    import pandas as pd
+
     rng = np.random.default_rng([seed, 0x51A7])
     cols: dict[str, np.ndarray] = {}
     for p in priors:
@@ -168,6 +172,8 @@ def load(ref: str | Path | None = None) -> Ensemble:
     unreadable file, no ``weight`` column, non-finite values or weights that are not
     positive.
     """
+    import pandas as pd
+
     if ref is not None and str(ref) == "prior":
         from carecomplex.calibration.targets import load as load_targets
 

@@ -29,13 +29,15 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carecomplex.calibration.ensemble import Ensemble, apply, load
 from carecomplex.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_DRAWS = 100_000
 DEFAULT_SEED = 20240
@@ -92,6 +94,8 @@ class Draws:
 
     def frame(self) -> pd.DataFrame:
         """One row per draw: ``draw`` and one column per parameter."""
+        import pandas as pd
+
         f = pd.DataFrame(self.values, columns=self.parameters)
         f.insert(0, "draw", np.arange(self.n, dtype=np.int64))
         return f
@@ -231,6 +235,8 @@ def run(
     progress: Callable[[Any], None] | None = None,
 ) -> pd.DataFrame:
     """Run every draw x seed x arm; long results ``draw, seed, arm, metric, group, value``."""
+    import pandas as pd
+
     from carecomplex.experiments.simulate import simulate
 
     results = simulate(tasks(arms, d, seeds), run_summary, executor, progress)
@@ -290,6 +296,8 @@ def summary(long: pd.DataFrame, base: str, alt: str) -> pd.DataFrame:
     Columns ``metric, group, n, draws, <base>, <alt>, diff, diff_lo, diff_hi,
     share_below_0, share_above_0``.
     """
+    import pandas as pd
+
     wide = paired_wide(long, base, alt)
     rows = []
     for (metric, group), sub in wide.groupby(level=[0, 1], sort=False):
@@ -329,6 +337,8 @@ def ceac(dcost: Any, deffect: Any, lambdas: Sequence[float] = LAMBDAS) -> pd.Dat
     Returns:
         Columns ``wtp`` and ``p_cost_effective``.
     """
+    import pandas as pd
+
     dc, de = np.asarray(dcost, dtype=np.float64), np.asarray(deffect, dtype=np.float64)
     ok = np.isfinite(dc) & np.isfinite(de)
     dc, de = dc[ok], de[ok]

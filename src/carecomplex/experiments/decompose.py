@@ -37,15 +37,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carecomplex import console
 from carecomplex.errors import UsageError
 from carecomplex.experiments.commands import HEADLINE
 from carecomplex.params import Params, RegimeLevers, from_dict, to_dict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVER_GROUPS: dict[str, tuple[str, ...]] = {
     "targets": ("target_pressure",),
@@ -326,6 +328,8 @@ def label(metric: str) -> str:
 
 def shapley_frame(d: Decomposition) -> pd.DataFrame:
     """Tidy Shapley values: one row per seed × player × metric, and the total per seed."""
+    import pandas as pd
+
     rows = []
     names = [p.name for p in d.players] + ["total"]
     per = np.concatenate([d.phi, d.total[None]], axis=0)
@@ -338,6 +342,8 @@ def shapley_frame(d: Decomposition) -> pd.DataFrame:
 
 def coalition_frame(d: Decomposition) -> pd.DataFrame:
     """Coalition values: one row per coalition × seed × metric, players at B's as a list."""
+    import pandas as pd
+
     rows = []
     for mask in range(d.values.shape[0]):
         at_b = "+".join(p.name for i, p in enumerate(d.players) if mask >> i & 1) or "-"
@@ -354,6 +360,8 @@ def table(d: Decomposition, base: str, alt: str) -> pd.DataFrame:
     (the arm means on the total's row); ``share_pct`` is the mean share as a percentage
     of the mean total.
     """
+    import pandas as pd
+
     from carecomplex.stats import Estimate
 
     rows = []
@@ -533,6 +541,8 @@ def decompose_psa(
 
 def psa_frame(d: PsaDecomposition) -> pd.DataFrame:
     """Per-draw shares: one row per draw x seed x player (and total) x metric."""
+    import pandas as pd
+
     rows = []
     names = [p.name for p in d.players] + ["total"]
     per = np.concatenate([d.phi, d.total[:, None]], axis=1)  # [draw, player+1, seed, metric]
@@ -550,6 +560,8 @@ def psa_table(d: PsaDecomposition) -> pd.DataFrame:
     Mean and 95 % interval over draws x seeds (2.5 and 97.5 percentiles), and the mean
     share as a percentage of the mean total.
     """
+    import pandas as pd
+
     from carecomplex.calibration.psa import spread
 
     rows = []

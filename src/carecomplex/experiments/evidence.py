@@ -23,13 +23,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from carecomplex import console
 from carecomplex.stats import interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COMPLEX = 1  # state.Group.COMPLEX (kept literal: this module imports no model code at load)
 # The horizon of the trials the effect ranges come from (follow-ups of 180 days to 5
@@ -276,6 +278,8 @@ def check(
     runs: Sequence[dict[str, Any]], base: str = "siloed", alt: str = "alliance"
 ) -> pd.DataFrame:
     """The evidence table: one row per effect (alt vs base) and per baseline pattern (base)."""
+    import pandas as pd
+
     by = {(m["arm"], m["seed"]): m for m in runs}
     seeds = sorted({s for arm, s in by if arm == base and (alt, s) in by})
     rows = []
@@ -442,6 +446,8 @@ def _print(table: pd.DataFrame, jc: dict[str, Any], title: str) -> None:
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     """Run siloed, alliance and transition with paired seeds; set effects beside evidence."""
+    import pandas as pd
+
     from carecomplex.experiments.commands import show_beliefs, size_overrides
     from carecomplex.scenarios import load
 
