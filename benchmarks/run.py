@@ -431,7 +431,7 @@ def run(args: argparse.Namespace) -> dict:
         log(
             f"sweep: {runs} runs (siloed + alliance x {args.sweep_seeds} seeds) of "
             f"{args.sweep_persons:,} persons x {args.sweep_years:g} years on "
-            f"{args.sweep_workers} workers; about 10-40 s per run"
+            f"{args.sweep_workers} workers (a line per committed batch)"
         )
         sweep = time_sweep(
             args.sweep_seeds, args.sweep_workers, args.sweep_persons, args.sweep_years, log
