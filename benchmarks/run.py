@@ -120,6 +120,11 @@ PHASES = {  # phase -> (module, attribute) that CareModel.step calls as module.a
 LIFE = ("life_families", "families", "life_crisis")  # the part plain Mesa also does
 
 
+def _is_life(phase: str) -> bool:
+    """A phase of the life step: in ``LIFE``, or another kernel of processes/life.py."""
+    return phase in LIFE or phase.startswith("life.")
+
+
 def _resolve(module: str, attr: str) -> tuple[object, str] | None:
     """(owner, name) of ``module.attr`` (``attr`` may be ``Class.method``), None if absent."""
     import importlib
@@ -160,16 +165,30 @@ def _kernel_name(f: object) -> str:
     return f"{module.removeprefix('carecomplex.').removeprefix('processes.')}.{py.__name__}"
 
 
-def time_phases(n: int, weeks: int) -> dict:
+def has_fused_path() -> bool:
+    """Whether ``CareModel`` has a ``fused`` switch (steps 1-6 in one compiled call)."""
+    from carecomplex.model import CareModel
+
+    return isinstance(getattr(CareModel, "fused", None), bool)
+
+
+def time_phases(n: int, weeks: int, fused: bool = False) -> dict:
     """Seconds per step spent in each kernel of ``CareModel.step`` and in the rest.
 
+    With ``fused`` False the model (if it has the switch, :func:`has_fused_path`) runs
+    its steps kernel by kernel from Python (``CareModel._kernels``), so each kernel is
+    timed on its own; with True it runs the model's own path (one compiled call for
+    steps 1-6, timed as one phase).
+
     The model is built and stepped once (so every kernel it uses is compiled or loaded
-    before anything is patched); then each function of ``PHASES`` that exists, and every
-    other numba dispatcher of a loaded carecomplex module, is replaced by a
-    ``perf_counter`` accumulator (a few microseconds per call) and ``weeks`` steps are
-    timed. Only the outermost timed call counts, so a Python phase (``learn``) that calls
-    kernels keeps their time. "python" is the rest of the step (levers, information,
-    the DataCollector...).
+    before anything is patched); then each function of ``PHASES`` that exists, and
+    every other numba dispatcher of a loaded carecomplex module, is replaced by a
+    ``perf_counter`` accumulator (about a microsecond per call) and ``weeks`` steps are
+    timed. Only the outermost timed call counts, so a Python phase (``learn``) that
+    calls kernels keeps their time. "python" is the rest of the step (levers,
+    information, the DataCollector...). A kernel called through a reference the
+    harness does not see (a compiled entry point kept in a container, say) counts as
+    "python".
 
     Returns ``{"seconds": {phase: s per step or None if never called}, "calls": {phase:
     calls per step}}``; ``seconds`` also holds "python" and "total", and any other
@@ -178,6 +197,8 @@ def time_phases(n: int, weeks: int) -> dict:
     from carecomplex.model import CareModel
 
     model = CareModel(_params(n, weeks))
+    if has_fused_path():
+        model.fused = fused
     model.step()  # unpatched warm-up: a kernel compiled now sees the real globals
 
     acc: dict[str, float] = {}
@@ -421,6 +442,10 @@ def run(args: argparse.Namespace) -> dict:
         n: time_phases(n, _weeks_for(n, args)) for n in sorted(set(sizes) | set(mesa_sizes))
     }
     phases = {n: ph["seconds"] for n, ph in phase_runs.items()}
+    fused_runs = {}
+    if has_fused_path():
+        log("phase profile of the model's own (fused) path, one run per size")
+        fused_runs = {n: time_phases(n, _weeks_for(n, args), fused=True) for n in sizes}
     full = None
     if args.full_run:
         log(f"full run: {args.full_run:,} persons x {FULL_WEEKS} weeks")
@@ -464,6 +489,11 @@ def run(args: argparse.Namespace) -> dict:
                 "phases_ns_per_person_step": {k: _phase_ns(v, n) for k, v in phases[n].items()},
                 "phases_calls_per_step": phase_runs[n]["calls"],
                 "phases_absent": [k for k, v in phases[n].items() if v is None],
+                "phases_fused_ns_per_person_step": {
+                    k: _phase_ns(v, n) for k, v in fused_runs[n]["seconds"].items() if v is not None
+                }
+                if n in fused_runs
+                else None,
             }
         )
     care_ns = {row["persons"]: row["ns_per_person_step"] for row in per_size}
@@ -471,7 +501,7 @@ def run(args: argparse.Namespace) -> dict:
     for n in mesa_sizes:
         ns = _med(mesa_ns[n])
         ref = care_ns.get(n)
-        life = [phases[n][k] for k in LIFE if phases[n].get(k) is not None]
+        life = [v for k, v in phases[n].items() if v is not None and _is_life(k)]
         like = sum(life) / n * 1e9 if life else None
         mesa_rows.append(
             {
@@ -504,6 +534,7 @@ def run(args: argparse.Namespace) -> dict:
             "mesa_weeks_timed": args.mesa_weeks,
             "repeats": args.repeats,
             "statistic": "median over interleaved repeats",
+            "fused_path": has_fused_path(),
             "args": vars(args),
             "harness_seconds": time.perf_counter() - t_start,
         },
@@ -600,7 +631,8 @@ def show(res: dict) -> None:
         "'x bandwidth floor' = step time / (state bytes / bandwidth): a ROUGH floor multiple."
     )
 
-    ph = Table(title="Where the step goes: ns per person-step by phase (one run per size)")
+    split = " (kernel by kernel: CareModel.fused = False)" if meta.get("fused_path") else ""
+    ph = Table(title=f"Where the step goes: ns per person-step by phase, one run per size{split}")
     ph.add_column("persons", justify="right")
     rows = res["care_model"]
     seen = {k for r in rows for k, v in r["phases_ns_per_person_step"].items() if v is not None}
@@ -618,6 +650,18 @@ def show(res: dict) -> None:
     absent = sorted({k for r in rows for k in r.get("phases_absent", []) if k not in seen})
     if absent:
         con.print(f"Not called at any size (absent, not 0): {', '.join(absent)}")
+    fz = [r for r in rows if r.get("phases_fused_ns_per_person_step")]
+    if fz:
+        cols = list(dict.fromkeys(k for r in fz for k in r["phases_fused_ns_per_person_step"]))
+        cols = [k for k in cols if k not in ("python", "total")] + ["python", "total"]
+        ft = Table(title="The model's own path (CareModel.fused): ns per person-step by phase")
+        ft.add_column("persons", justify="right")
+        for col in cols:
+            ft.add_column(col, justify="right")
+        for r in fz:
+            p = r["phases_fused_ns_per_person_step"]
+            ft.add_row(f"{r['persons']:,}", *(_fmt(p.get(k), ",.1f") for k in cols))
+        con.print(ft)
 
     m = Table(title="Plain per-agent Mesa (life/crisis part) vs CareModel")
     for col in (

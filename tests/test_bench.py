@@ -152,6 +152,27 @@ def test_the_phase_profile_times_every_kernel_and_reports_the_absent(monkeypatch
     assert type(wf.charge_posts).__name__ != "function"
 
 
+def test_the_phase_profile_runs_a_fused_model_kernel_by_kernel(monkeypatch) -> None:
+    """With a ``CareModel.fused`` switch, the breakdown is of the kernel-by-kernel form."""
+    from carecomplex.model import CareModel
+
+    seen = []
+    step = CareModel.step
+
+    def spy(self):
+        seen.append(self.fused)
+        step(self)
+
+    monkeypatch.setattr(CareModel, "fused", True, raising=False)
+    monkeypatch.setattr(CareModel, "step", spy)
+    assert bench.has_fused_path()
+    bench.time_phases(1_000, 1)
+    assert seen == [False, False]  # warm-up and the timed step
+    seen.clear()
+    bench.time_phases(1_000, 1, fused=True)
+    assert seen == [True, True]
+
+
 def test_a_small_run_writes_every_key(tmp_path) -> None:
     out = tmp_path / "bench.json"
     cmd = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "1e3"]
@@ -162,7 +183,8 @@ def test_a_small_run_writes_every_key(tmp_path) -> None:
     data = json.loads(out.read_text())
     assert "Targets (issue 19)" in res.stdout
     (row,) = data["care_model"]
-    for key in ("ns_per_person_step", "phases_ns_per_person_step", "phases_absent"):
+    keys = ("ns_per_person_step", "phases_ns_per_person_step", "phases_absent")
+    for key in (*keys, "phases_fused_ns_per_person_step", "bandwidth_floor_ns_per_person_step"):
         assert key in row
     assert row["phases_ns_per_person_step"]["housing"] > 0
     assert data["plain_mesa"]["rows"][0]["ratio_like_for_like"] > 0
