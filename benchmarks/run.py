@@ -433,7 +433,8 @@ def run(args: argparse.Namespace) -> dict:
             log(f"[repeat {r + 1}/{args.repeats}] plain Mesa n={n:,}")
             mesa_ns[n].append(time_mesa(n, args.mesa_weeks))
         if not args.no_startup:
-            for kind in ("warm", "cold") if r % 2 == 0 else ("cold", "warm"):
+            kinds = ("warm",) if args.no_cold_start else ("warm", "cold")
+            for kind in kinds if r % 2 == 0 else kinds[::-1]:
                 log(f"[repeat {r + 1}/{args.repeats}] start-up ({kind} numba cache)")
                 boot[kind].append(startup_seconds(kind == "cold"))
 
@@ -691,11 +692,13 @@ def show(res: dict) -> None:
     s = res["startup"]
     if s["warm_all"]:  # --no-startup skips it
         parts = s.get("warm_parts_s") or {}
-        split = ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
+        split = ", ".join(
+            f"{k.removesuffix('_s').replace('_', ' ')} {v:.2f}" for k, v in parts.items()
+        )
         con.print(
             f"Start-up to first step ({s['what']}): warm numba cache {s['warm_cache_s']:.2f} s"
             + (f" ({split})" if split else "")
-            + f", cold cache {s['cold_cache_s']:.2f} s"
+            + (f", cold cache {s['cold_cache_s']:.2f} s" if s["cold_all"] else "")
         )
     if res.get("full_run"):
         f = res["full_run"]
@@ -858,6 +861,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mesa-sizes", default="1e3,1e4", help="plain-Mesa sizes")
     ap.add_argument("--mesa-weeks", type=int, default=10, help="timed plain-Mesa steps")
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    ap.add_argument(
+        "--no-cold-start",
+        action="store_true",
+        help="time the warm start-up only (the cold one compiles every kernel: minutes)",
+    )
     ap.add_argument(
         "--sweep",
         action=argparse.BooleanOptionalAction,
