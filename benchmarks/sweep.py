@@ -10,7 +10,8 @@ worker processes -> Parquet store), then reports::
 ``wall`` is the whole ``run_sweep`` call: opening and locking the store, starting the
 worker processes (imports, loading cached numba kernels), scheduling, writing every
 batch file with fsync, and the final manifest. In-model seconds are measured inside
-each worker around ``CareModel(...).run()`` and ``summary()``.
+each worker around ``CareModel(...).run()`` and ``summary()``. ``benchmarks/run.py``
+calls :func:`measure` for the issue-19 figure (``--sweep``).
 
     uv run python benchmarks/sweep.py                     # 2 workers, 8 seeds x 2 arms
     uv run python benchmarks/sweep.py --persons 2000 --years 2 --seeds 20
@@ -23,6 +24,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 TEMPLATE = """
@@ -38,35 +40,49 @@ alliance = "alliance"
 """
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seeds", type=int, default=8)
-    ap.add_argument("--persons", type=int, default=10_000)
-    ap.add_argument("--years", type=float, default=10.0)
-    ap.add_argument("--out", default="benchmarks/results/sweep.json")
-    args = ap.parse_args()
+def measure(
+    workers: int = 2,
+    seeds: int = 8,
+    persons: int = 10_000,
+    years: float = 10.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Run the sweep (siloed and alliance x ``seeds``) and return its figures.
 
+    ``progress(done, total)`` is called after each committed batch of runs.
+    """
     from carecomplex.experiments.design import load_experiment
     from carecomplex.experiments.sweep import run_sweep
     from carecomplex.store import read_results
 
     load_before = os.getloadavg()
+    done = [0, 0]  # runs committed, runs to do
+
+    def on_start(todo: int, skipped: int) -> None:
+        done[1] = todo
+
+    def on_batch(frame) -> None:
+        done[0] += len(frame)
+        if progress:
+            progress(done[0], done[1])
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
-        path.write_text(TEMPLATE.format(seeds=args.seeds, persons=args.persons, years=args.years))
+        path.write_text(TEMPLATE.format(seeds=seeds, persons=persons, years=years))
         exp = load_experiment(path)
         t0 = time.perf_counter()
-        rep = run_sweep(exp, Path(tmp) / "store", workers=args.workers)
+        rep = run_sweep(
+            exp, Path(tmp) / "store", workers=workers, on_start=on_start, progress=on_batch
+        )
         wall = time.perf_counter() - t0
         frame = read_results(Path(tmp) / "store")
     per_worker = frame.groupby("pid")["seconds"]
-    result = {
+    return {
         "runs": rep.ran,
         "failed": rep.failed,
-        "workers": args.workers,
-        "persons": args.persons,
-        "years": args.years,
+        "workers": workers,
+        "persons": persons,
+        "years": years,
         "wall_s": round(wall, 2),
         "runs_per_hour": round(rep.ran / wall * 3600, 1),
         "model_s_total": round(rep.model_seconds, 2),
@@ -77,16 +93,34 @@ def main() -> None:
         "loadavg_after": os.getloadavg(),
         "cpus": os.cpu_count(),
     }
+
+
+def describe(result: dict) -> str:
+    """One line: runs, wall, runs per hour, median run, outside share, load average."""
+    return (
+        f"{result['runs']} runs of {result['persons']:,} persons x {result['years']:g} years "
+        f"on {result['workers']} workers in {result['wall_s']:.1f} s: "
+        f"{result['runs_per_hour']:,.0f} runs/hour; median run "
+        f"{result['model_s_per_run_median']:.2f} s in the model; outside the model "
+        f"{result['outside_share']:.1%}; load average {result['loadavg_before'][0]:.1f} "
+        f"before, {result['loadavg_after'][0]:.1f} after"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: measure, write the JSON, print one line."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--persons", type=int, default=10_000)
+    ap.add_argument("--years", type=float, default=10.0)
+    ap.add_argument("--out", default="benchmarks/results/sweep.json")
+    args = ap.parse_args(argv)
+    result = measure(args.workers, args.seeds, args.persons, args.years)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print(
-        f"{rep.ran} runs of {args.persons:,} persons x {args.years:g} years on "
-        f"{args.workers} workers in {wall:.1f} s: {result['runs_per_hour']:,.0f} runs/hour; "
-        f"median run {result['model_s_per_run_median']:.2f} s in the model; "
-        f"outside the model {rep.outside_share:.1%}; load average {load_before[0]:.1f} "
-        f"before, {result['loadavg_after'][0]:.1f} after"
-    )
+    print(describe(result))
 
 
 if __name__ == "__main__":
