@@ -285,7 +285,6 @@ ALLOWED: dict[tuple[str, str], set[float]] = {
     ("reference/housing.py", "PAIR_MEAN"): {0.5},
     # Chunking of parallel integer counts (results are the same for any value).
     ("processes/workforce.py", "WF_BLOCKS"): {8},
-    ("processes/workforce.py", "ALIVE, OUTSIDE, ENROLLED"): {2},  # rows of counts
     # Numerical method: noise scaling, the bound table of the crisis hazard and its safety
     # margins (they decide only when an exponential is evaluated, never the outcome).
     ("processes/life.py", "SQRT3"): {1.7320508075688772},

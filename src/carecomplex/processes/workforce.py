@@ -24,10 +24,9 @@ from carecomplex.processes.common import (
     clip01,
 )
 from carecomplex.rng import draw
-from carecomplex.state import N_BLOCKS, N_DOMAINS, SLOTS
+from carecomplex.state import N_DOMAINS, SLOTS
 
 WF_BLOCKS = 8  # person blocks of the parallel passes (integer counts only)
-ALIVE, OUTSIDE, ENROLLED = 0, 1, 2  # rows of charge_posts's counts of persons alive
 
 
 @nb.njit(cache=True, parallel=True)
@@ -142,9 +141,9 @@ def workforce(key, t, kp, next_uid, per, wk, sv, books) -> int:
 # --------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def charge_posts(per, wk, books, programme, cohort_programme) -> None:
-    """Charge the week's staff posts and programme cost (end of step 6, exact).
+    """Charge the week's staff posts and programme cost (end of step 6, serial, exact).
 
     Every post costs ``books.pence[I_STAFF]`` a week whatever its caseload. A post's
     cost is shared equally by the persons it holds (integer pence; the remainder goes
@@ -157,11 +156,6 @@ def charge_posts(per, wk, books, programme, cohort_programme) -> None:
     is alive). ``cohort_programme`` pence (item PROGRAMME, a cohort programme's) are
     shared equally by the enrolled persons alive (``per.programme``).
 
-    The passes over persons run in parallel blocks (``N_BLOCKS``): each block first
-    counts its holders of each post, so a block knows how many of a post's holders come
-    before it in person order, and the pennies of the remainder go to the same persons
-    as in one serial pass. Integers only: exact for any thread count.
-
     Args:
         per: the ``PersonTable`` (``cost`` in place).
         wk: the ``WorkerTable`` (read: ``service`` for the number of posts).
@@ -169,53 +163,38 @@ def charge_posts(per, wk, books, programme, cohort_programme) -> None:
         programme: the week's programme cost of the system in pence, int64.
         cohort_programme: the week's programme cost of an enrolled cohort in pence, int64.
     """
-    # Arrays out of the tables before the parallel loops (numba #5872, #7135).
     slot_service, slot_worker = per.slot_service, per.slot_worker
     alive, complex_, cost, enrolled = per.alive, per.complex, per.cost, per.programme
     pence, holder, ledger = books.pence, books.holder, books.ledger
     n, n_posts, n_groups = slot_service.shape[0], wk.service.shape[0], ledger.shape[2]
     post = pence[I_STAFF]
-    h_staff = holder[I_STAFF]
-    held_b = np.zeros((N_BLOCKS, n_posts), dtype=np.int64)  # holders by block and post
-    count_b = np.zeros((N_BLOCKS, ENROLLED + 1, n_groups), dtype=np.int64)
-    for b in nb.prange(N_BLOCKS):
-        lo, hi = b * n // N_BLOCKS, (b + 1) * n // N_BLOCKS
-        for i in range(lo, hi):
-            if alive[i] == 1:
-                g = complex_[i]
-                count_b[b, ALIVE, g] += 1
-                count_b[b, ENROLLED if enrolled[i] else OUTSIDE, g] += 1
-            for k in range(SLOTS):
-                if slot_service[i, k] >= 0:
-                    held_b[b, slot_worker[i, k]] += 1
     held = np.zeros(n_posts, dtype=np.int64)
-    before = np.zeros((N_BLOCKS, n_posts), dtype=np.int64)  # holders in earlier blocks
-    for b in range(N_BLOCKS):
-        for w in range(n_posts):
-            before[b, w] = held[w]
-            held[w] += held_b[b, w]
-    staff_b = np.zeros((N_BLOCKS, n_groups), dtype=np.int64)
-    for b in nb.prange(N_BLOCKS):
-        lo, hi = b * n // N_BLOCKS, (b + 1) * n // N_BLOCKS
-        seen = before[b].copy()
-        for i in range(lo, hi):
-            g = complex_[i]
-            for k in range(SLOTS):
-                if slot_service[i, k] >= 0:
-                    w = slot_worker[i, k]
-                    amount = post // held[w]
-                    if seen[w] < post - amount * held[w]:
-                        amount += 1
-                    seen[w] += 1
-                    cost[i, h_staff] += amount
-                    staff_b[b, g] += amount
-    for b in range(N_BLOCKS):
-        for g in range(n_groups):
-            ledger[0, I_STAFF, g] += staff_b[b, g]
-    counts = np.zeros((ENROLLED + 1, n_groups), dtype=np.int64)
-    for b in range(N_BLOCKS):
-        counts += count_b[b]
-    by_group, rest, cohort = counts[ALIVE], counts[OUTSIDE], counts[ENROLLED]
+    by_group = np.zeros(n_groups, dtype=np.int64)
+    rest = np.zeros(n_groups, dtype=np.int64)  # alive and not enrolled
+    cohort = np.zeros(n_groups, dtype=np.int64)  # alive and enrolled
+    for i in range(n):
+        if alive[i] == 1:
+            by_group[complex_[i]] += 1
+            if enrolled[i]:
+                cohort[complex_[i]] += 1
+            else:
+                rest[complex_[i]] += 1
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                held[slot_worker[i, k]] += 1
+    seen = np.zeros(n_posts, dtype=np.int64)
+    h_staff = holder[I_STAFF]
+    for i in range(n):
+        g = complex_[i]
+        for k in range(SLOTS):
+            if slot_service[i, k] >= 0:
+                w = slot_worker[i, k]
+                amount = post // held[w]
+                if seen[w] < post - amount * held[w]:
+                    amount += 1
+                seen[w] += 1
+                cost[i, h_staff] += amount
+                ledger[0, I_STAFF, g] += amount
     idle = 0
     for w in range(n_posts):
         if held[w] == 0:
@@ -228,14 +207,13 @@ def charge_posts(per, wk, books, programme, cohort_programme) -> None:
     _share(cohort_programme, cohort, 1, False, False, per, books)
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True)
 def _share(amount, pool, side, either, complex_first, per, books) -> None:
     """``amount`` pence of item PROGRAMME shared equally by persons alive of ``pool``.
 
     ``pool``: those persons per group; ``side``: 0 not enrolled, 1 enrolled (``either``:
     both). With ``complex_first``, only the complex-needs persons pay when there are
-    any. The remainder goes one penny each to the first payers in person order (each
-    block of persons counts its payers first, so it knows how many come before it).
+    any. The remainder goes one penny each to the first payers in person order.
     """
     m = pool[COMPLEX] if complex_first else 0
     only_complex = m > 0
@@ -245,39 +223,17 @@ def _share(amount, pool, side, either, complex_first, per, books) -> None:
         return
     alive, complex_, cost, enrolled = per.alive, per.complex, per.cost, per.programme
     ledger = books.ledger
-    n, n_groups = alive.shape[0], ledger.shape[2]
     share, rest = amount // m, amount % m
-    h_prog = books.holder[I_PROG]
-    payers = np.zeros(N_BLOCKS, dtype=np.int64)
-    for b in nb.prange(N_BLOCKS):
-        lo, hi = b * n // N_BLOCKS, (b + 1) * n // N_BLOCKS
-        for i in range(lo, hi):
-            if _pays(i, alive, complex_, enrolled, only_complex, either, side):
-                payers[b] += 1
-    first = np.zeros(N_BLOCKS, dtype=np.int64)  # payers in earlier blocks
-    for b in range(1, N_BLOCKS):
-        first[b] = first[b - 1] + payers[b - 1]
-    paid = np.zeros((N_BLOCKS, n_groups), dtype=np.int64)
-    for b in nb.prange(N_BLOCKS):
-        lo, hi = b * n // N_BLOCKS, (b + 1) * n // N_BLOCKS
-        got = first[b]
-        for i in range(lo, hi):
-            if _pays(i, alive, complex_, enrolled, only_complex, either, side):
-                pay = share + (1 if got < rest else 0)
-                got += 1
-                cost[i, h_prog] += pay
-                paid[b, complex_[i]] += pay
-    for b in range(N_BLOCKS):
-        for g in range(n_groups):
-            ledger[0, I_PROG, g] += paid[b, g]
-
-
-@nb.njit(cache=True, inline="always")
-def _pays(i, alive, complex_, enrolled, only_complex, either, side) -> bool:
-    """Whether person ``i`` is one of the payers of :func:`_share`."""
-    if alive[i] == 0 or (only_complex and complex_[i] != COMPLEX):
-        return False
-    return either or enrolled[i] == side
+    h_prog, got = books.holder[I_PROG], 0
+    for i in range(alive.shape[0]):
+        if alive[i] == 0 or (only_complex and complex_[i] != COMPLEX):
+            continue
+        if not either and enrolled[i] != side:
+            continue
+        pay = share + (1 if got < rest else 0)
+        got += 1
+        cost[i, h_prog] += pay
+        ledger[0, I_PROG, complex_[i]] += pay
 
 
 @nb.njit(cache=True)
