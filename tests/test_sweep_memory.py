@@ -5,7 +5,10 @@ worker processes. After every committed batch the parent's and each worker's res
 memory (``VmRSS``) is read from ``/proc``. After a warm-up of 1,000 runs, the growth
 over the remaining 9,000 runs (least-squares slope x 9,000 runs) must stay under
 8 MB for the parent and for each worker: a leak of 1 KB per run would exceed it
-(before finished futures were dropped, the parent grew 16 MB, about 1.8 KB per run).
+(before finished futures were dropped, the parent grew 16 MB, about 1.8 KB per run;
+before the run functions closed their models, each worker grew about 9 MB: finished
+models, being reference cycles, waited for a full garbage collection,
+``tests/test_close.py``).
 The samples go to ``tests/artifacts/sweep-memory.json``.
 """
 

@@ -322,11 +322,11 @@ def measure(task: PairTask) -> PairResult:
     # apply_to = "cohort": the intervention arm runs the baseline scenario, and the
     # intervention's parameters only for the cohort once enrolled (see enrol()).
     second = task.baseline if claim.apply_to == "cohort" else task.intervention
-    models = [CareModel(task.baseline, rng=task.seed), CareModel(second, rng=task.seed)]
-    if claim.population in GROUP_POPULATIONS:
-        series, cohort = _measure_groups(claim, models, snap)
-    else:
-        series, cohort = _measure_cohort(claim, models, snap, task.intervention)
+    with CareModel(task.baseline, rng=task.seed) as m0, CareModel(second, rng=task.seed) as m1:
+        if claim.population in GROUP_POPULATIONS:
+            series, cohort = _measure_groups(claim, [m0, m1], snap)
+        else:
+            series, cohort = _measure_cohort(claim, [m0, m1], snap, task.intervention)
     return PairResult(
         claim.id,
         task.seed,

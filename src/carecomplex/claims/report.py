@@ -232,22 +232,23 @@ def journeys(claim_result: ClaimResult, persona: str = "brian", seed: int | None
     seed = c.seeds[0] if seed is None else seed
     out = []
     for name, params in zip(("baseline", "intervention"), arms(c), strict=True):
-        m = CareModel(params, rng=seed).run()
-        idx = np.flatnonzero(m.state.person.persona == Persona[persona.upper()])
-        if not len(idx):
-            continue
-        j = int(np.searchsorted(m.tracked, idx[0]))
-        cum = m.journeys[:, j, Column.COST]
-        out.append(
-            Journey(
-                f"{name}: {getattr(c, name)}",
-                persona,
-                np.diff(np.concatenate([[0.0], cum])),
-                m.journeys[:, j, Column.CRISES],
-                m.journeys[:, j, Column.TRUST],
-                m.journeys[:, j, Column.EPISODES],
+        with CareModel(params, rng=seed) as m:
+            m.run()
+            idx = np.flatnonzero(m.state.person.persona == Persona[persona.upper()])
+            if not len(idx):
+                continue
+            j = int(np.searchsorted(m.tracked, idx[0]))
+            cum = m.journeys[:, j, Column.COST]
+            out.append(
+                Journey(
+                    f"{name}: {getattr(c, name)}",
+                    persona,
+                    np.diff(np.concatenate([[0.0], cum])),
+                    m.journeys[:, j, Column.CRISES],
+                    m.journeys[:, j, Column.TRUST],
+                    m.journeys[:, j, Column.EPISODES],
+                )
             )
-        )
     return out
 
 

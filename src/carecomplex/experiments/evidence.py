@@ -102,18 +102,19 @@ def measures(run: Any) -> dict[str, Any]:
     from carecomplex.model import CareModel
     from carecomplex.state import Event
 
-    model = CareModel(run.params, rng=run.seed).run()
-    out: dict[str, Any] = {"arm": run.arm, "seed": run.seed, "summary": summary(model)}
-    out["cost"] = model.ledger[:, :, COMPLEX].sum(axis=1) / 100.0  # pounds per week
-    out["alive"] = model.events[:, Event.ALIVE, COMPLEX].astype(np.float64)
-    ev = model.events[:, :, COMPLEX].sum(axis=0).astype(np.float64)
-    py = ev[Event.ALIVE] / 52.0
-    out["ae"] = ev[Event.CRISIS_AE] / py if py else math.nan
-    out["trial"] = window(model.events[:TRIAL_WEEKS, :, COMPLEX].sum(axis=0))
-    out.update(subgroup(model))
-    total = model.ledger[:, :, COMPLEX].sum()
-    treat = model.ledger[:, Item.TREATMENT, COMPLEX].sum()
-    out["treatment_share"] = 100.0 * treat / total if total else math.nan
+    with CareModel(run.params, rng=run.seed) as model:
+        model.run()
+        out: dict[str, Any] = {"arm": run.arm, "seed": run.seed, "summary": summary(model)}
+        out["cost"] = model.ledger[:, :, COMPLEX].sum(axis=1) / 100.0  # pounds per week
+        out["alive"] = model.events[:, Event.ALIVE, COMPLEX].astype(np.float64)
+        ev = model.events[:, :, COMPLEX].sum(axis=0).astype(np.float64)
+        py = ev[Event.ALIVE] / 52.0
+        out["ae"] = ev[Event.CRISIS_AE] / py if py else math.nan
+        out["trial"] = window(model.events[:TRIAL_WEEKS, :, COMPLEX].sum(axis=0))
+        out.update(subgroup(model))
+        total = model.ledger[:, :, COMPLEX].sum()
+        treat = model.ledger[:, Item.TREATMENT, COMPLEX].sum()
+        out["treatment_share"] = 100.0 * treat / total if total else math.nan
     return out
 
 

@@ -49,7 +49,8 @@ def summarise(params: Params, seed: int) -> dict[str, float]:
     from carecomplex.metrics import summary
     from carecomplex.model import CareModel
 
-    return summary(CareModel(params, rng=seed).run())
+    with CareModel(params, rng=seed) as model:
+        return summary(model.run())
 
 
 def run_tables(run: Run) -> RunResult:
@@ -58,10 +59,16 @@ def run_tables(run: Run) -> RunResult:
     from carecomplex.model import CareModel
 
     t0 = time.perf_counter()
-    model = CareModel(run.params, rng=run.seed).run()
-    return RunResult(
-        run.arm, run.seed, summary(model), weekly(model), services(model), time.perf_counter() - t0
-    )
+    with CareModel(run.params, rng=run.seed) as model:
+        model.run()
+        return RunResult(
+            run.arm,
+            run.seed,
+            summary(model),
+            weekly(model),
+            services(model),
+            time.perf_counter() - t0,
+        )
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
