@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from _fingerprint import fingerprint
+from _fingerprint import arrays, digest, fingerprint
 from carecomplex.experiments import evidence, simulate
 from carecomplex.model import CareModel
 from carecomplex.params import Params
@@ -92,11 +92,16 @@ def test_a_closed_model_cannot_step() -> None:
         m.step()
 
 
-def test_closing_changes_no_result() -> None:
-    with CareModel(small(), rng=9) as m:
-        m.run()
-        closed = fingerprint(m)
-    assert closed == fingerprint(CareModel(small(), rng=9).run())
+def test_arrays_taken_before_closing_keep_every_value() -> None:
+    """Closing drops the model's references only: no array is freed, reset or reused."""
+    m = CareModel(small(), rng=9).run()
+    taken = arrays(m)
+    m.close()
+    del m
+    gc.collect()
+    after = {name: digest(a) for name, a in taken.items()}
+    want = fingerprint(CareModel(small(), rng=9).run())
+    assert after == {name: want[name] for name in after}
 
 
 RUNNERS: dict[str, Callable[[Params], Any]] = {
