@@ -821,8 +821,15 @@ def targets(res: dict) -> list[dict]:
         out.append(_target(name, "not measured (--no-sweep)", None))
     name = "sweep: time outside the model < 5 %"
     if sw:
-        share = sw["outside_share"]
-        out.append(_target(name, f"{share:.1%}", share < 0.05 if issue_size else None))
+        share, parts = sw["outside_share"], sw.get("outside_parts")
+        value = f"{share:.1%}"
+        if parts:  # where it goes: paid once per sweep, or per run
+            gap = parts["gap_per_run_ms"]
+            value += (
+                f" (once: start-up {parts['startup_s']:.1f} s + end {parts['end_s']:.1f} s "
+                f"per worker; per run: {gap if gap is not None else float('nan'):.0f} ms)"
+            )
+        out.append(_target(name, value, share < 0.05 if issue_size else None))
     else:
         out.append(_target(name, "not measured (--no-sweep)", None))
     return out

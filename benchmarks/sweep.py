@@ -7,11 +7,23 @@ worker processes -> Parquet store), then reports::
     runs/hour      = runs / wall x 3600
     outside share  = 1 - (sum of in-model seconds of every run) / (wall x workers)
 
-``wall`` is the whole ``run_sweep`` call: opening and locking the store, starting the
-worker processes (imports, loading cached numba kernels), scheduling, writing every
-batch file with fsync, and the final manifest. In-model seconds are measured inside
-each worker around ``CareModel(...).run()`` and ``summary()``. ``benchmarks/run.py``
-calls :func:`measure` for the issue-19 figure (``--sweep``).
+For runs/hour ``wall`` is the whole ``run_sweep`` call: opening and locking the store,
+starting the worker processes (imports, loading cached numba kernels), scheduling,
+writing every batch file with fsync, and the final manifest. The outside share is the
+one the sweep itself records (``SweepReport``), whose wall runs from handing out the
+first batch to committing the last. In-model seconds are measured inside each worker
+around ``CareModel(...).run()`` and ``summary()``. ``benchmarks/run.py`` calls
+:func:`measure` for the issue-19 figure (``--sweep``).
+
+Where the time outside the model goes, from each run's ``started`` and ``seconds``
+(per worker, over the whole ``run_sweep`` call; the three parts add up to it)::
+
+    start-up  = first run's start - call's start    (spawning, imports, opening the store)
+    between   = sum of the gaps between its runs     (results back, next batch out)
+    end       = call's end - its last run's end      (uneven last runs, shut-down, manifest)
+
+Start-up and end are paid once per sweep; ``between`` is paid per run, so it is the
+share a long sweep tends to.
 
     uv run python benchmarks/sweep.py                     # 2 workers, 8 seeds x 2 arms
     uv run python benchmarks/sweep.py --persons 2000 --years 2 --seeds 20
@@ -70,13 +82,14 @@ def measure(
         path = Path(tmp) / "bench.toml"
         path.write_text(TEMPLATE.format(seeds=seeds, persons=persons, years=years))
         exp = load_experiment(path)
-        t0 = time.perf_counter()
+        t0, called = time.perf_counter(), time.time()
         rep = run_sweep(
             exp, Path(tmp) / "store", workers=workers, on_start=on_start, progress=on_batch
         )
-        wall = time.perf_counter() - t0
+        wall, returned = time.perf_counter() - t0, time.time()
         frame = read_results(Path(tmp) / "store")
     per_worker = frame.groupby("pid")["seconds"]
+    parts = anatomy(frame, called, returned)
     return {
         "runs": rep.ran,
         "failed": rep.failed,
@@ -89,9 +102,41 @@ def measure(
         "model_s_per_run_median": round(float(frame["seconds"].median()), 3),
         "first_run_s_per_worker": [round(float(s.iloc[0]), 3) for _, s in per_worker],
         "outside_share": round(rep.outside_share, 4),
+        "outside_parts": parts,
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "cpus": os.cpu_count(),
+    }
+
+
+def anatomy(frame, called: float, returned: float) -> dict:
+    """Time outside the model per worker: start-up, between runs and end (see the module).
+
+    ``called`` / ``returned``: Unix times around ``run_sweep``. Returns the means over
+    workers in seconds, the mean gap per run, and the share of worker time each takes.
+    """
+    import numpy as np
+
+    start, between, end, runs = [], [], [], 0
+    for _, runs_of in frame.sort_values("started").groupby("pid"):
+        began = runs_of["started"].to_numpy()
+        ended = began + runs_of["seconds"].to_numpy()
+        start.append(began[0] - called)
+        between.append(float(np.sum(began[1:] - ended[:-1])))
+        end.append(returned - ended[-1])
+        runs += len(runs_of)
+    capacity = (returned - called) * len(start)
+    gaps = runs - len(start)
+    return {
+        "startup_s": round(float(np.mean(start)), 3),
+        "between_s": round(float(np.mean(between)), 3),
+        "end_s": round(float(np.mean(end)), 3),
+        "gap_per_run_ms": round(sum(between) / gaps * 1e3, 2) if gaps else None,
+        "share": {
+            "startup": round(sum(start) / capacity, 4),
+            "between": round(sum(between) / capacity, 4),
+            "end": round(sum(end) / capacity, 4),
+        },
     }
 
 
@@ -102,8 +147,19 @@ def describe(result: dict) -> str:
         f"on {result['workers']} workers in {result['wall_s']:.1f} s: "
         f"{result['runs_per_hour']:,.0f} runs/hour; median run "
         f"{result['model_s_per_run_median']:.2f} s in the model; outside the model "
-        f"{result['outside_share']:.1%}; load average {result['loadavg_before'][0]:.1f} "
-        f"before, {result['loadavg_after'][0]:.1f} after"
+        f"{result['outside_share']:.1%}{_parts(result.get('outside_parts'))}; load average "
+        f"{result['loadavg_before'][0]:.1f} before, {result['loadavg_after'][0]:.1f} after"
+    )
+
+
+def _parts(parts: dict | None) -> str:
+    """`` (start-up 2.4 s, 2 ms between runs, end 1.3 s per worker)`` or nothing."""
+    if not parts:  # a result written before the anatomy was measured
+        return ""
+    gap = parts["gap_per_run_ms"]
+    between = f", {gap:.0f} ms between runs" if gap is not None else ""
+    return (
+        f" (per worker: start-up {parts['startup_s']:.1f} s{between}, end {parts['end_s']:.1f} s)"
     )
 
 

@@ -223,3 +223,38 @@ def test_the_sweep_figures_are_reported(tmp_path) -> None:
     assert 0 <= sw["outside_share"] < 1
     (t,) = [t for t in data["targets"] if t["target"].startswith("sweep: time outside")]
     assert t["met"] is None  # not the 10,000 persons x 10 years
+
+
+def test_sweep_anatomy_splits_each_workers_idle_time_into_start_up_gaps_and_end() -> None:
+    import pandas as pd
+
+    sweep = _load("sweep")
+    # Called at t = 100, returned at 120. Worker 1: runs 102-107 and 108-115 (idle 2 + 1 +
+    # 5 = 8 s); worker 2: runs 103-118 (idle 3 + 0 + 2 = 5 s).
+    frame = pd.DataFrame(
+        {"pid": [1, 2, 1], "started": [108.0, 103.0, 102.0], "seconds": [7.0, 15.0, 5.0]}
+    )
+    parts = sweep.anatomy(frame, called=100.0, returned=120.0)
+    assert parts["startup_s"] == 2.5 and parts["between_s"] == 0.5 and parts["end_s"] == 3.5
+    assert parts["gap_per_run_ms"] == 1_000.0  # one gap, on worker 1
+    assert parts["share"] == {"startup": 0.125, "between": 0.025, "end": 0.175}
+    outside = 1 - (7 + 15 + 5) / (2 * 20)
+    assert sum(parts["share"].values()) == pytest.approx(outside)
+    line = sweep.describe(
+        RESULT["sweep"]
+        | {
+            "outside_parts": parts,
+            "failed": 0,
+            "model_s_per_run_median": 1.0,
+            "loadavg_before": (0.0,),
+            "loadavg_after": (0.0,),
+        }
+    )
+    assert "start-up 2.5 s, 1000 ms between runs, end 3.5 s" in line
+    res = copy.deepcopy(RESULT)
+    res["sweep"]["outside_parts"] = parts
+    (shown,) = [t for t in bench.targets(res) if t["target"].startswith("sweep: time outside")]
+    assert shown["this_run"] == (
+        "8.0% (once: start-up 2.5 s + end 3.5 s per worker; per run: 1000 ms)"
+    )
+    assert shown["met"] is False

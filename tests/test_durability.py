@@ -41,7 +41,7 @@ from carecomplex.experiments.design import load_experiment
 from carecomplex.experiments.sweep import run_sweep
 from carecomplex.store import StoreError, committed, read_results, scan
 
-VOLATILE = ["seconds", "host", "pid"]
+VOLATILE = ["seconds", "started", "host", "pid"]
 ROOT = Path(__file__).resolve().parents[1]
 
 # 2 points x 2 arms x 5 seeds = 20 runs; in-process, 4 batches of 5: 12 writes in all.

@@ -25,7 +25,7 @@ from carecomplex.experiments.sweep import run_sweep
 from carecomplex.manifest import provenance
 from carecomplex.store import Store, StoreError, committed, read_results
 
-VOLATILE = ["seconds", "host", "pid"]
+VOLATILE = ["seconds", "started", "host", "pid"]
 
 
 def comparable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,6 +59,21 @@ def test_serial_sweep_stores_every_run_once_with_provenance(tiny):
     assert (out / "experiment.toml").read_text() == path.read_text()
     design = pd.read_parquet(out / "design.parquet")
     assert len(design) == 4 and list(design.columns)[1:] == list(exp.bounds)
+
+
+def test_each_run_records_when_it_started_and_a_worker_runs_one_at_a_time(tiny):
+    """``started`` puts every run inside its session, and one worker's runs do not overlap."""
+    from datetime import datetime
+
+    _, out = tiny
+    frame = read_results(out).sort_values("started")
+    session = json.loads((out / "manifest.json").read_text())["sessions"][0]
+    begin, end = (datetime.fromisoformat(session[k]).timestamp() for k in ("started", "finished"))
+    assert frame["started"].between(begin - 1, end + 1).all()  # the manifest keeps whole seconds
+    assert frame.pid.nunique() == 1  # in-process: one timeline
+    ends = (frame["started"] + frame["seconds"]).to_numpy()
+    gaps = frame["started"].to_numpy()[1:] - ends[:-1]
+    assert (gaps > -1e-3).all(), f"runs overlap by up to {-gaps.min():.4f} s"
 
 
 def test_resume_of_a_finished_sweep_runs_nothing_and_rerun_needs_resume(tiny, tmp_path):

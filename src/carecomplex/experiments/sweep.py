@@ -36,7 +36,7 @@ from carecomplex.store import MANIFEST, RUNS, Store, read_verified
 
 RunFn = Callable[[Params, int], Mapping[str, float]]
 META = ("run_id", "arm", "point", "seed")
-TAIL = ("status", "error", "seconds", "host", "pid", "version")
+TAIL = ("status", "error", "seconds", "started", "host", "pid", "version")
 # What a worker must run to give results that mix with the client's: the same package and
 # the same model_version (two development installs can share the first, not the second).
 VERSION = f"{__version__} (model {MODEL_VERSION})"
@@ -55,6 +55,10 @@ def run_batch(
 ) -> list[dict[str, Any]]:
     """Run ``specs`` one after another in this process; one row per run, never raises.
 
+    Each row ends with the run's ``seconds`` (in the model and its summary), ``started``
+    (when it began, seconds since the Unix epoch, for a timeline of the workers), the
+    worker's ``host`` and ``pid``, and the package ``version``.
+
     ``threads`` caps numba's threads in this worker (1 when several workers share the
     machine; results do not depend on it).
     """
@@ -66,7 +70,7 @@ def run_batch(
     for spec in specs:
         row: dict[str, Any] = {"run_id": spec.run_id, "arm": spec.arm, "point": spec.point}
         row.update(seed=spec.seed, **dict(spec.values))
-        t0 = time.perf_counter()
+        started, t0 = time.time(), time.perf_counter()
         try:
             result = run_fn(spec.params, spec.seed)
             row.update({m: float(result.get(m, math.nan)) for m in outputs})
@@ -74,7 +78,8 @@ def run_batch(
         except Exception as e:  # a failed run is data, not the end of the sweep
             row.update({m: math.nan for m in outputs})
             row.update(status="failed", error=_one_line(e))
-        row.update(seconds=time.perf_counter() - t0, host=socket.gethostname(), pid=os.getpid())
+        row.update(seconds=time.perf_counter() - t0, started=started)
+        row.update(host=socket.gethostname(), pid=os.getpid())
         row["version"] = VERSION
         rows.append(row)
     return rows
